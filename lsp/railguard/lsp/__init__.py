@@ -1,0 +1,1 @@
+"""Railguard language server: production incidents as diagnostics on the code you have open."""
