@@ -1,0 +1,386 @@
+"""Line placement: where a line of the deployed commit sits in the buffer's current text.
+
+Pure code (stdlib and pygit2 only), the spec is `reference/lsp-notes.md` §12. One diff from the
+file at the incident's commit to the *current buffer text* covers commits since the deploy,
+uncommitted changes and unsaved edits at once. A line is then:
+
+- `exact`: outside every hunk, so it is the identical line, however much moved around it;
+- `changed`: inside a replaced hunk; shown at the best guess in the replacement, as stale;
+- `relocated`: found again by its surrounding text (a moved block, or the commit is missing
+  locally and the frame's `context_line`/`pre_context`/`post_context` located it);
+- `unverified`: the commit is missing and nothing better than the reported line is known;
+- `deleted`: gone; never shown on some other line.
+
+Lines in are 1-based (as in stack frames); lines out are 0-based (as in LSP positions).
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+import pygit2
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_SPACES = re.compile(r"\s+")
+#: Lines of surrounding text compared on each side when checking whether a block moved.
+MOVE_WINDOW = 5
+#: Fraction of the surrounding lines that must agree before a moved block is re-anchored.
+MOVE_THRESHOLD = 0.8
+#: A moved line must bring at least this many non-blank neighbours along, or it is a lone
+#: identical line that happens to be inserted elsewhere.
+MOVE_MIN_NEIGHBOURS = 2
+#: Fraction of the frame's pre/post context that must agree for a context relocation.
+CONTEXT_THRESHOLD = 0.5
+#: Sliding-window score needed to place a line whose own text is gone as `changed`.
+WINDOW_THRESHOLD = 0.8
+#: Hunks bigger than this are not searched for the most similar replacement line.
+SIMILARITY_LIMIT = 200
+
+Engine = Literal["pygit2", "difflib"]
+
+
+class PlacementKind(StrEnum):
+    EXACT = "exact"
+    CHANGED = "changed"
+    RELOCATED = "relocated"
+    UNVERIFIED = "unverified"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    kind: PlacementKind
+    line: int | None
+    """0-based line in the current text; None exactly when `kind` is `deleted`."""
+
+    @property
+    def shown(self) -> bool:
+        return self.line is not None
+
+
+DELETED = Placement(PlacementKind.DELETED, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Hunk:
+    """Old lines `[old_start, old_start + old_len)` became new `[new_start, new_start + new_len)`.
+
+    Both are 0-based and half-open, so a pure insertion (`old_len == 0`) sits *before* old
+    line `old_start`; this avoids git's 1-based "insert after" convention leaking further.
+    """
+
+    old_start: int
+    old_len: int
+    new_start: int
+    new_len: int
+
+
+@dataclass(frozen=True, slots=True)
+class FrameContext:
+    """The source text an SDK sent with a frame (Sentry: 5 lines each side, indentation kept)."""
+
+    context_line: str | None = None
+    pre_context: tuple[str, ...] = ()
+    post_context: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return self.context_line is None and not self.pre_context and not self.post_context
+
+
+def split_lines(text: str) -> list[str]:
+    """Split like LSP does (`\\r\\n`, `\\r`, `\\n`), without terminators; a final break starts
+    no extra line, and the empty text has no lines."""
+    if not text:
+        return []
+    lines = _LINE_BREAK.split(text)
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def normalize(line: str) -> str:
+    """Whitespace-insensitive form of a line, for matching by text."""
+    return _SPACES.sub(" ", line).strip()
+
+
+def _same(candidate: str, wanted: str) -> bool:
+    """`wanted` is normalised; SDKs cut long lines and end them with "..." (compare a prefix)."""
+    norm = normalize(candidate)
+    if norm == wanted:
+        return True
+    for marker in ("...", "\u2026"):
+        if wanted.endswith(marker) and len(wanted) > 20:
+            return norm.startswith(wanted[: -len(marker)].rstrip())
+    return False
+
+
+# --- diff engines ----------------------------------------------------------------------------
+
+
+def diff_hunks(old: Sequence[str], new: Sequence[str], *, engine: Engine = "pygit2") -> list[Hunk]:
+    """Hunks turning `old` into `new` (lists of lines without terminators), in old-line order."""
+    if engine == "pygit2":
+        hunks = _pygit2_hunks(old, new)
+        if hunks is not None:
+            return hunks
+    return _difflib_hunks(old, new)
+
+
+def _pygit2_hunks(old: Sequence[str], new: Sequence[str]) -> list[Hunk] | None:
+    """libgit2's xdiff, the same hunks as `git diff -U0`; None when it cannot diff the texts."""
+    try:
+        patch = pygit2.Patch.create_from(_join(old), _join(new), context_lines=0)
+    except (UnicodeError, ValueError, pygit2.GitError):
+        return None
+    if patch.delta.is_binary:  # a NUL byte: libgit2 gives no hunks at all
+        return None
+    return [
+        Hunk(
+            h.old_start - 1 if h.old_lines else h.old_start,
+            h.old_lines,
+            h.new_start - 1 if h.new_lines else h.new_start,
+            h.new_lines,
+        )
+        for h in patch.hunks
+    ]
+
+
+def _join(lines: Sequence[str]) -> bytes:
+    # Always end with a break so that "no newline at end of file" never counts as a change.
+    text = "\n".join(lines) + "\n" if lines else ""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _difflib_hunks(old: Sequence[str], new: Sequence[str]) -> list[Hunk]:
+    """difflib after trimming the common prefix and suffix (untrimmed it takes ~1 s on 5k
+    lines); `autojunk=False`, or blank and brace lines in big files count as junk."""
+    prefix = 0
+    limit = min(len(old), len(new))
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    a = old[prefix : len(old) - suffix]
+    b = new[prefix : len(new) - suffix]
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return [
+        Hunk(prefix + i1, i2 - i1, prefix + j1, j2 - j1)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag != "equal"
+    ]
+
+
+# --- mapping through one diff ----------------------------------------------------------------
+
+
+class LineMap:
+    """One diff from the file at a commit to the current text; places many lines cheaply.
+
+    Build it once per (file, commit, document version); `place` is O(log hunks) per line plus
+    a small text search for lines inside hunks.
+    """
+
+    def __init__(
+        self,
+        old: Sequence[str],
+        new: Sequence[str],
+        *,
+        engine: Engine = "pygit2",
+        hunks: Sequence[Hunk] | None = None,
+    ) -> None:
+        self.old = old
+        self.new = new
+        self.hunks: list[Hunk] = list(
+            hunks if hunks is not None else diff_hunks(old, new, engine=engine)
+        )
+        self._starts = [h.old_start for h in self.hunks]
+        self._delta_through: list[int] = []
+        delta = 0
+        for h in self.hunks:
+            delta += h.new_len - h.old_len
+            self._delta_through.append(delta)
+        self._inserted_index: dict[str, list[int]] | None = None
+
+    def place_many(self, lines: Iterable[tuple[int, FrameContext | None]]) -> list[Placement]:
+        """`place` for each (1-based line, context) pair, in the same order."""
+        return [self.place(line, context) for line, context in lines]
+
+    def place(self, line: int, context: FrameContext | None = None) -> Placement:
+        """Where the 1-based `line` of the old text is in the new text."""
+        index = line - 1
+        if not 0 <= index < len(self.old) or (
+            context is not None
+            and context.context_line is not None
+            and not _same(self.old[index], normalize(context.context_line))
+        ):
+            # The frame does not describe this file at this commit (wrong commit attribution
+            # or path): trust only the frame's own text.
+            return place_by_context(self.new, line, context)
+        k = bisect.bisect_right(self._starts, index) - 1
+        if k >= 0:
+            hunk = self.hunks[k]
+            if index < hunk.old_start + hunk.old_len:
+                return self._place_in_hunk(index, hunk)
+            return Placement(PlacementKind.EXACT, index + self._delta_through[k])
+        return Placement(PlacementKind.EXACT, index)
+
+    def _place_in_hunk(self, index: int, hunk: Hunk) -> Placement:
+        moved = self._find_moved(index, hunk)
+        if moved is not None:
+            return Placement(PlacementKind.RELOCATED, moved)
+        if hunk.new_len == 0:
+            return DELETED
+        return Placement(PlacementKind.CHANGED, self._most_similar(index, hunk))
+
+    def _most_similar(self, index: int, hunk: Hunk) -> int:
+        """The replacement line most like the old one, else the same offset (clamped)."""
+        guess = hunk.new_start + min(index - hunk.old_start, hunk.new_len - 1)
+        if hunk.new_len == 1 or hunk.new_len > SIMILARITY_LIMIT:
+            return guess
+        matcher = difflib.SequenceMatcher(None, autojunk=False)
+        matcher.set_seq2(normalize(self.old[index]))
+        best, best_ratio = guess, 0.6
+        for j in range(hunk.new_start, hunk.new_start + hunk.new_len):
+            matcher.set_seq1(normalize(self.new[j]))
+            if matcher.quick_ratio() > best_ratio:
+                ratio = matcher.ratio()
+                if ratio > best_ratio or (
+                    ratio == best_ratio and abs(j - guess) < abs(best - guess)
+                ):
+                    best, best_ratio = j, ratio
+        return best
+
+    def _find_moved(self, index: int, hunk: Hunk) -> int | None:
+        """A moved block: the identical line, inserted elsewhere together with its neighbours
+        from the same hunk (at least `MOVE_MIN_NEIGHBOURS` non-blank ones)."""
+        wanted = normalize(self.old[index])
+        if not wanted:
+            return None  # blank lines are everywhere; never re-anchor one
+        candidates = self._inserted().get(wanted)
+        if not candidates:
+            return None
+        hunk_end = hunk.old_start + hunk.old_len
+        pre = [normalize(s) for s in self.old[max(hunk.old_start, index - MOVE_WINDOW) : index]]
+        post = [normalize(s) for s in self.old[index + 1 : min(hunk_end, index + 1 + MOVE_WINDOW)]]
+        found = _best_unique(self.new, candidates, pre, post)
+        if found is None or found[1] < MOVE_THRESHOLD:
+            return None
+        hits, _ = _context_hits(self.new, found[0], pre, post)
+        return found[0] if hits >= MOVE_MIN_NEIGHBOURS else None
+
+    def _inserted(self) -> dict[str, list[int]]:
+        """Normalised text → new-line indices, for lines the diff inserted (built once)."""
+        if self._inserted_index is None:
+            index: dict[str, list[int]] = {}
+            for h in self.hunks:
+                for j in range(h.new_start, h.new_start + h.new_len):
+                    index.setdefault(normalize(self.new[j]), []).append(j)
+            self._inserted_index = index
+        return self._inserted_index
+
+
+def _context_hits(
+    lines: Sequence[str], at: int, pre: Sequence[str], post: Sequence[str]
+) -> tuple[int, int]:
+    """How many non-blank `pre`/`post` lines (normalised) are at the same offsets around `at`,
+    and out of how many; blank lines match anywhere, so they count for nothing."""
+    hits = total = 0
+    for offset, wanted in enumerate(reversed(pre), start=1):
+        if wanted:
+            j = at - offset
+            total += 1
+            hits += j >= 0 and _same(lines[j], wanted)
+    for offset, wanted in enumerate(post, start=1):
+        if wanted:
+            j = at + offset
+            total += 1
+            hits += j < len(lines) and _same(lines[j], wanted)
+    return hits, total
+
+
+def _context_score(lines: Sequence[str], at: int, pre: Sequence[str], post: Sequence[str]) -> float:
+    """Fraction of the non-blank `pre`/`post` lines found at the same offsets around `at`."""
+    hits, total = _context_hits(lines, at, pre, post)
+    return hits / total if total else 1.0
+
+
+def _best_unique(
+    lines: Sequence[str], candidates: Sequence[int], pre: Sequence[str], post: Sequence[str]
+) -> tuple[int, float] | None:
+    """The single best-scoring candidate and its score; None on a tie for best."""
+    scored = sorted(((_context_score(lines, j, pre, post), j) for j in candidates), reverse=True)
+    if len(scored) > 1 and scored[0][0] == scored[1][0]:
+        return None
+    return scored[0][1], scored[0][0]
+
+
+# --- no commit: match by the frame's own text ------------------------------------------------
+
+
+def place_by_context(new: Sequence[str], line: int, context: FrameContext | None) -> Placement:
+    """Place a 1-based `line` without the commit's text (§12 step 5).
+
+    The line equal to `context_line` whose neighbours best match `pre_context`/`post_context`
+    is `relocated`; a tie or weak context gives `unverified` at the nearest such line; without
+    any context the reported line is `unverified`; if the line's text is gone, a strong match
+    of its neighbours is `changed`, else it is `deleted`.
+    """
+    index = line - 1
+    if context is None or context.empty or context.context_line is None:
+        if context is not None and not context.empty:
+            return _place_by_window(new, index, context)
+        if 0 <= index < len(new):
+            return Placement(PlacementKind.UNVERIFIED, index)
+        return DELETED
+    wanted = normalize(context.context_line)
+    candidates = [j for j, text in enumerate(new) if _same(text, wanted)] if wanted else []
+    if not wanted:
+        # A blank crashing line says nothing; only the reported line can be offered.
+        if 0 <= index < len(new) and not normalize(new[index]):
+            return Placement(PlacementKind.UNVERIFIED, index)
+        return _place_by_window(new, index, context)
+    if not candidates:
+        return _place_by_window(new, index, context)
+    pre = [normalize(s) for s in context.pre_context]
+    post = [normalize(s) for s in context.post_context]
+    found = _best_unique(new, candidates, pre, post)
+    if found is not None and (found[1] >= CONTEXT_THRESHOLD or not pre and not post):
+        return Placement(PlacementKind.RELOCATED, found[0])
+    nearest = min(candidates, key=lambda j: (abs(j - index), j))
+    return Placement(PlacementKind.UNVERIFIED, nearest)
+
+
+def _place_by_window(new: Sequence[str], index: int, context: FrameContext) -> Placement:
+    """The crashing line's text is gone: vote with its neighbours for where it would be."""
+    pre = [normalize(s) for s in context.pre_context]
+    post = [normalize(s) for s in context.post_context]
+    total = len(pre) + len(post)
+    if total == 0:
+        return DELETED
+    positions: dict[str, list[int]] = {}
+    for j, text in enumerate(new):
+        positions.setdefault(normalize(text), []).append(j)
+    votes: Counter[int] = Counter()
+    offsets = [(-o, s) for o, s in enumerate(reversed(pre), start=1)]
+    offsets += [(o, s) for o, s in enumerate(post, start=1)]
+    for offset, wanted in offsets:
+        if wanted:  # blank lines vote everywhere; they only count in the total
+            for j in positions.get(wanted, ()):
+                votes[j - offset] += 1
+    if not votes:
+        return DELETED
+    top = max(votes.values())
+    candidates = [j for j, count in votes.items() if count == top and 0 <= j < len(new)]
+    found = _best_unique(new, candidates, pre, post) if candidates else None
+    if found is None or found[1] < WINDOW_THRESHOLD:
+        return DELETED
+    return Placement(PlacementKind.CHANGED, found[0])
