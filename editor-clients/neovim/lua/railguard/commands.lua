@@ -1,0 +1,217 @@
+---`:Railguard {subcommand}`: dispatch and completion. Server work goes through
+---`workspace/executeCommand` with the command ids of the language server contract.
+local M = {}
+
+local notify = vim.schedule_wrap(function(msg, level)
+  vim.notify(msg, level or vim.log.levels.INFO, { title = "Railguard" })
+end)
+
+---@return vim.lsp.Client?
+local function client_or_warn()
+  local client = require("railguard.client").get()
+  if not client then
+    notify(
+      "no Railguard client is running; open a file in a git repository"
+        .. ' (and call vim.lsp.enable("railguard"))',
+      vim.log.levels.WARN
+    )
+  end
+  return client
+end
+
+---@param err lsp.ResponseError?
+---@return boolean
+local function failed(err)
+  if err then
+    notify("Railguard: " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+    return true
+  end
+  return false
+end
+
+---Incident id from an explicit argument, else from the diagnostic under the cursor.
+---@param fargs string[]
+---@return integer?
+local function incident_under_cursor(fargs)
+  if fargs[1] then
+    local id = tonumber(fargs[1])
+    if not id then
+      notify("not an incident id: " .. fargs[1], vim.log.levels.ERROR)
+    end
+    return id
+  end
+  local row, col = unpack(vim.api.nvim_win_get_cursor(0))
+  local diagnostics = vim.diagnostic.get(0, { lnum = row - 1 })
+  local id = require("railguard.incident").at_position(diagnostics, row - 1, col)
+  if not id then
+    notify("no Railguard incident under the cursor", vim.log.levels.WARN)
+  end
+  return id
+end
+
+---@param server_command string
+---@param verb string
+---@return fun(fargs: string[])
+local function incident_action(server_command, verb)
+  return function(fargs)
+    local id = incident_under_cursor(fargs)
+    local client = id and client_or_warn()
+    if not (id and client) then
+      return
+    end
+    require("railguard.client").exec(client, server_command, { id }, nil, function(err, result)
+      if failed(err) then
+        return
+      end
+      if verb == "open" then
+        -- Neovim 0.10+ declares window/showDocument, so the server has opened the browser.
+        local url = type(result) == "table" and result.url or nil
+        notify(("incident #%d: %s"):format(id, url or "opened"))
+      else
+        notify(("incident #%d %s"):format(id, verb))
+      end
+    end)
+  end
+end
+
+---@param status railguard.Status
+---@return string
+function M.format_status(status)
+  local lines = {}
+  if status.connected then
+    lines[1] = ("connected to %s as %s"):format(
+      status.serverUrl or "?",
+      status.user ~= vim.NIL and status.user or "?"
+    )
+  else
+    local problem = status.problem ~= vim.NIL and status.problem or "unknown problem"
+    lines[1] = ("not connected (%s)"):format(problem)
+  end
+  for _, p in ipairs(status.projects or {}) do
+    local folder = vim.uri_to_fname(p.folder)
+    if p.projectId and p.projectId ~= vim.NIL then
+      lines[#lines + 1] = ("%s: %s -> project %d, %d open incidents"):format(
+        folder,
+        p.repository,
+        p.projectId,
+        p.openIncidents or 0
+      )
+    else
+      lines[#lines + 1] = ("%s: %s -> no matching project"):format(folder, p.repository or "?")
+    end
+  end
+  return table.concat(lines, "\n")
+end
+
+---@type table<string, {run: fun(fargs: string[]), complete?: fun(arglead: string): string[]}>
+M.subcommands = {
+  status = {
+    run = function()
+      local client = client_or_warn()
+      if not client then
+        return
+      end
+      require("railguard.client").exec(client, "railguard.status", nil, nil, function(err, res)
+        if not failed(err) then
+          notify(M.format_status(res))
+        end
+      end)
+    end,
+  },
+  login = {
+    run = function()
+      require("railguard.login").prompt()
+    end,
+  },
+  list = {
+    run = function(fargs)
+      local client = client_or_warn()
+      if not client then
+        return
+      end
+      local loc = fargs[1] == "loc"
+      local winid = vim.api.nvim_get_current_win()
+      require("railguard.client").exec(client, "railguard.listIncidents", nil, nil, function(err, res)
+        if failed(err) then
+          return
+        end
+        local items = require("railguard.incident").to_qf_items(res)
+        local what = { title = "Railguard incidents", items = items }
+        if loc then
+          vim.fn.setloclist(winid, {}, " ", what)
+        else
+          vim.fn.setqflist({}, " ", what)
+        end
+        if require("railguard.config").get().list.open then
+          vim.cmd(loc and "lopen" or "copen")
+        end
+        notify(("%d open incidents"):format(#items))
+      end)
+    end,
+    complete = function()
+      return { "qf", "loc" }
+    end,
+  },
+  resolve = { run = incident_action("railguard.resolveIncident", "resolved") },
+  ignore = { run = incident_action("railguard.ignoreIncident", "ignored") },
+  open = { run = incident_action("railguard.openIncident", "open") },
+  refresh = {
+    run = function()
+      local client = client_or_warn()
+      if not client then
+        return
+      end
+      require("railguard.client").exec(client, "railguard.refresh", nil, nil, function(err, res)
+        if not failed(err) then
+          local n = type(res) == "table" and res.incidents or 0
+          notify(("refreshed: %d incidents"):format(n))
+        end
+      end)
+    end,
+  },
+  restart = {
+    run = function()
+      require("railguard.client").restart(function()
+        notify("language server restarted")
+      end)
+    end,
+  },
+}
+
+---Entry point of the user command.
+---@param args vim.api.keyset.create_user_command.command_args
+function M.run(args)
+  local fargs = vim.deepcopy(args.fargs)
+  local name = table.remove(fargs, 1) or "status"
+  local sub = M.subcommands[name]
+  if not sub then
+    notify("unknown subcommand: " .. name, vim.log.levels.ERROR)
+    return
+  end
+  sub.run(fargs)
+end
+
+---Completion of `:Railguard {subcommand} {arg}`.
+---@param arglead string
+---@param cmdline string
+---@param _ integer cursor position
+---@return string[]
+function M.complete(arglead, cmdline, _)
+  local words = vim.split(cmdline, "%s+", { trimempty = true })
+  -- Drop the command itself (which may be abbreviated or have a range/bang).
+  table.remove(words, 1)
+  local done = #words - (arglead ~= "" and 1 or 0)
+  local candidates ---@type string[]
+  if done == 0 then
+    candidates = vim.tbl_keys(M.subcommands)
+  else
+    local sub = M.subcommands[words[1]]
+    candidates = (done == 1 and sub and sub.complete) and sub.complete(arglead) or {}
+  end
+  table.sort(candidates)
+  return vim.tbl_filter(function(c)
+    return vim.startswith(c, arglead)
+  end, candidates)
+end
+
+return M

@@ -1,0 +1,138 @@
+---Pure helpers around incidents: read the incident id out of a `vim.Diagnostic`, find the one
+---under the cursor, and turn `railguard.listIncidents` items into quickfix items.
+local M = {}
+
+M.SOURCE = "railguard"
+
+---@param v any
+---@return integer?
+local function as_id(v)
+  if type(v) == "number" and v == math.floor(v) and v > 0 then
+    return v
+  end
+  if type(v) == "string" and v:match("^%d+$") then
+    return tonumber(v)
+  end
+  return nil
+end
+
+---Incident id of a Railguard diagnostic, or nil for any other diagnostic.
+---Neovim 0.10 copies `code`, `data`, … into `user_data.lsp`; 0.11 keeps the whole LSP
+---diagnostic there. Both carry `code` (the id) and `data.incidentId`.
+---@param d vim.Diagnostic
+---@return integer?
+function M.incident_id(d)
+  if d.source ~= M.SOURCE then
+    return nil
+  end
+  local lsp = type(d.user_data) == "table" and d.user_data.lsp or nil
+  if type(lsp) == "table" then
+    local id = as_id(lsp.code)
+    if id then
+      return id
+    end
+    if type(lsp.data) == "table" then
+      id = as_id(lsp.data.incidentId)
+      if id then
+        return id
+      end
+    end
+  end
+  return as_id(d.code)
+end
+
+---The Railguard incident at a 0-based (row, col): a diagnostic whose range contains the
+---position wins over one that only shares the row.
+---@param diagnostics vim.Diagnostic[]
+---@param row integer 0-based
+---@param col integer 0-based byte column
+---@return integer? id, vim.Diagnostic? diagnostic
+function M.at_position(diagnostics, row, col)
+  local on_row ---@type vim.Diagnostic?
+  for _, d in ipairs(diagnostics) do
+    local id = M.incident_id(d)
+    if id then
+      local end_lnum = d.end_lnum or d.lnum
+      if d.lnum <= row and row <= end_lnum then
+        local starts_before = d.lnum < row or d.col <= col
+        local ends_after = end_lnum > row or (d.end_col or d.col) > col
+        if starts_before and ends_after then
+          return id, d
+        end
+        on_row = on_row or d
+      end
+    end
+  end
+  if on_row then
+    return M.incident_id(on_row), on_row
+  end
+  return nil, nil
+end
+
+local QF_TYPE = {
+  [1] = "E",
+  [2] = "W",
+  [3] = "I",
+  [4] = "N",
+  fatal = "E",
+  error = "E",
+  warning = "W",
+  info = "I",
+  information = "I",
+  debug = "N",
+  hint = "N",
+}
+
+---@param severity integer|string|nil LSP severity number or an incident level name
+---@return string
+function M.qf_type(severity)
+  if type(severity) == "string" then
+    severity = severity:lower()
+  end
+  return QF_TYPE[severity] or "E"
+end
+
+---Converts one `railguard.listIncidents` item, e.g.
+---`{incidentId = 7, title = "KeyError: 'id'", uri = "file:///repo/app.py", line = 41,
+---character = 4, severity = 1, placement = "exact", eventCount = 12, lastSeen = "…"}`.
+---Columns are in the negotiated position encoding, which Neovim 0.10+ sets to utf-8 (bytes).
+---@param item railguard.ListItem
+---@return vim.quickfix.entry
+function M.to_qf_item(item)
+  local text = ("#%d %s"):format(item.incidentId, item.title or "")
+  local extra = {}
+  if item.eventCount then
+    extra[#extra + 1] = ("%d events"):format(item.eventCount)
+  end
+  if item.lastSeen then
+    extra[#extra + 1] = "last seen " .. item.lastSeen
+  end
+  if item.placement and item.placement ~= "exact" then
+    extra[#extra + 1] = item.placement
+  end
+  if #extra > 0 then
+    text = text .. " (" .. table.concat(extra, ", ") .. ")"
+  end
+  return {
+    filename = vim.uri_to_fname(item.uri),
+    lnum = (item.line or 0) + 1,
+    col = (item.character or 0) + 1,
+    text = text,
+    type = M.qf_type(item.severity),
+    user_data = { incidentId = item.incidentId },
+  }
+end
+
+---@param items railguard.ListItem[]
+---@return vim.quickfix.entry[]
+function M.to_qf_items(items)
+  local out = {}
+  for _, item in ipairs(items or {}) do
+    if type(item) == "table" and item.uri and item.incidentId then
+      out[#out + 1] = M.to_qf_item(item)
+    end
+  end
+  return out
+end
+
+return M

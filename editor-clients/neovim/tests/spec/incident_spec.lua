@@ -1,0 +1,135 @@
+local incident = require("railguard.incident")
+
+-- What vim.diagnostic makes of an LSP diagnostic on Neovim 0.10 (selected fields copied into
+-- user_data.lsp) and 0.11 (the whole LSP diagnostic kept there).
+local function diag_010(id, lnum, col, end_col)
+  return {
+    lnum = lnum,
+    end_lnum = lnum,
+    col = col or 0,
+    end_col = end_col or 10,
+    source = "railguard",
+    code = id,
+    message = "KeyError",
+    user_data = { lsp = { code = id, data = { incidentId = id, placement = "exact" } } },
+  }
+end
+
+local function diag_011(id, lnum)
+  return {
+    lnum = lnum,
+    end_lnum = lnum,
+    col = 4,
+    end_col = 20,
+    source = "railguard",
+    code = id,
+    message = "KeyError",
+    user_data = {
+      lsp = {
+        range = { start = { line = lnum, character = 4 }, ["end"] = { line = lnum, character = 20 } },
+        message = "KeyError",
+        source = "railguard",
+        code = id,
+        codeDescription = { href = "http://rg/incidents/" .. id },
+        data = { incidentId = id, placement = "changed" },
+      },
+    },
+  }
+end
+
+describe("incident_id", function()
+  it("reads user_data.lsp.code on 0.10 and 0.11", function()
+    assert.equals(7, incident.incident_id(diag_010(7, 1)))
+    assert.equals(8, incident.incident_id(diag_011(8, 1)))
+  end)
+
+  it("falls back to data.incidentId, then the top-level code", function()
+    local d = diag_011(9, 0)
+    d.user_data.lsp.code = nil
+    assert.equals(9, incident.incident_id(d))
+    assert.equals(5, incident.incident_id({ source = "railguard", code = "5", lnum = 0, col = 0 }))
+  end)
+
+  it("ignores other sources and bad ids", function()
+    local d = diag_010(7, 1)
+    d.source = "pyright"
+    assert.is_nil(incident.incident_id(d))
+    assert.is_nil(incident.incident_id({ source = "railguard", code = "E501", lnum = 0, col = 0 }))
+    assert.is_nil(incident.incident_id({ source = "railguard", lnum = 0, col = 0 }))
+  end)
+end)
+
+describe("at_position", function()
+  it("prefers the diagnostic whose range contains the cursor", function()
+    local ds = { diag_010(1, 3, 0, 2), diag_010(2, 3, 5, 9), diag_010(3, 4) }
+    assert.equals(2, (incident.at_position(ds, 3, 6)))
+  end)
+
+  it("falls back to any Railguard diagnostic on the row", function()
+    local ds = { { source = "lua_ls", lnum = 3, col = 0, end_col = 80 }, diag_010(4, 3, 10, 12) }
+    local id, d = incident.at_position(ds, 3, 0)
+    assert.equals(4, id)
+    assert.equals(4, d.code)
+  end)
+
+  it("returns nil when nothing is on the row", function()
+    assert.is_nil((incident.at_position({ diag_011(1, 2) }, 3, 0)))
+  end)
+end)
+
+describe("to_qf_items", function()
+  it("converts list items to 1-based quickfix entries", function()
+    local items = incident.to_qf_items({
+      {
+        incidentId = 7,
+        title = "KeyError: 'id'",
+        uri = "file:///repo/app/views.py",
+        line = 41,
+        character = 4,
+        severity = 1,
+        placement = "exact",
+        eventCount = 12,
+        lastSeen = "2025-01-02T03:04:05Z",
+      },
+      {
+        incidentId = 8,
+        title = "slow query",
+        uri = "file:///repo/db.py",
+        line = 0,
+        severity = "warning",
+        placement = "changed",
+      },
+      { title = "no id or uri: skipped" },
+    })
+    assert.same({
+      {
+        filename = "/repo/app/views.py",
+        lnum = 42,
+        col = 5,
+        text = "#7 KeyError: 'id' (12 events, last seen 2025-01-02T03:04:05Z)",
+        type = "E",
+        user_data = { incidentId = 7 },
+      },
+      {
+        filename = "/repo/db.py",
+        lnum = 1,
+        col = 1,
+        text = "#8 slow query (changed)",
+        type = "W",
+        user_data = { incidentId = 8 },
+      },
+    }, items)
+  end)
+
+  it("maps severities of both kinds", function()
+    assert.same(
+      { "E", "W", "I", "N", "E", "I", "N", "E" },
+      vim.tbl_map(incident.qf_type, { 1, 2, 3, 4, "fatal", "Information", "debug", "unknown" })
+    )
+  end)
+
+  it("accepts an empty or missing result", function()
+    assert.same({}, incident.to_qf_items({}))
+    assert.same({}, incident.to_qf_items(nil))
+  end)
+end)
