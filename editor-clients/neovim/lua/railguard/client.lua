@@ -28,8 +28,10 @@ function M.start(bufnr)
     return nil
   end
   local cfg = M.config()
-  cfg.root_dir = cfg.root_dir or vim.fs.root(bufnr, cfg.root_markers or { ".git" })
   if type(cfg.root_dir) ~= "string" then
+    cfg.root_dir = vim.fs.root(bufnr, cfg.root_markers or { ".git" })
+  end
+  if not cfg.root_dir then
     return nil
   end
   cfg.root_markers = nil

@@ -170,6 +170,17 @@ function M.lsp_config(cfg)
     -- nil: every buffer with a file behind it; incidents can point at any language.
     filetypes = nil,
     root_markers = { ".git" },
+    -- 0.11 uses this instead of root_markers: never attach to unnamed or special buffers
+    -- (`vim.lsp.enable` fires FileType on every loaded buffer), only to files inside a repo.
+    root_dir = function(bufnr, on_dir)
+      if vim.bo[bufnr].buftype ~= "" or vim.api.nvim_buf_get_name(bufnr) == "" then
+        return
+      end
+      local root = vim.fs.root(bufnr, ".git")
+      if root then
+        on_dir(root)
+      end
+    end,
     before_init = function(params, client_config)
       local current = M.init_options()
       params.initializationOptions =

@@ -66,17 +66,20 @@ end
 
 local function check_credentials()
   local cfg = require("railguard.config").get()
+  -- init_options given to vim.lsp.config("railguard", …) win over setup() at start time.
+  local init = require("railguard.client").config().init_options or {}
+  local token = init.token or cfg.token
   local env_token = (vim.env.RAILGUARD_TOKEN or "") ~= ""
-  if cfg.token then
-    health.ok("token set in setup() (consider the credentials file instead)")
+  if token then
+    health.ok("token set in the configuration (consider the credentials file instead)")
   elseif env_token then
     health.ok("token from $RAILGUARD_TOKEN")
   end
-  local path = cfg.credentials_file and vim.fs.normalize(cfg.credentials_file)
-    or M.default_credentials_file()
+  local file = init.credentialsFile or cfg.credentials_file
+  local path = file and vim.fs.normalize(file) or M.default_credentials_file()
   local stat = vim.uv.fs_stat(path)
   if not stat then
-    if not cfg.token and not env_token then
+    if not token and not env_token then
       health.warn("no credentials: " .. path .. " does not exist", {
         ":Railguard login, or `railguard login` in a shell",
       })

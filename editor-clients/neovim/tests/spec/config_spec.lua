@@ -122,3 +122,29 @@ describe("lsp_config", function()
     assert.same({ connected = true, projects = {} }, require("railguard.state").status[42])
   end)
 end)
+
+describe("root_dir", function()
+  it("attaches only to named file buffers inside a git repository", function()
+    local repo = vim.fn.tempname()
+    vim.fn.mkdir(vim.fs.joinpath(repo, ".git"), "p")
+    vim.fn.mkdir(vim.fs.joinpath(repo, "src"), "p")
+    local root_dir = config.lsp_config().root_dir
+    local function root_of(name, buftype)
+      local buf = vim.api.nvim_create_buf(true, false)
+      if name then
+        vim.api.nvim_buf_set_name(buf, name)
+      end
+      vim.bo[buf].buftype = buftype or ""
+      local got
+      root_dir(buf, function(dir)
+        got = dir
+      end)
+      vim.api.nvim_buf_delete(buf, { force = true })
+      return got
+    end
+    assert.equals(vim.uv.fs_realpath(repo), vim.uv.fs_realpath(root_of(repo .. "/src/app.py")))
+    assert.is_nil(root_of(nil))
+    assert.is_nil(root_of(repo .. "/src/x", "nofile"))
+    assert.is_nil(root_of(vim.fn.tempname() .. "/outside.py"))
+  end)
+end)
