@@ -1,1 +1,1 @@
-"""Railguard backend: the aiohttp service, its PostgreSQL data layer, ingest and the operator CLI."""
+"""Railguard backend: the aiohttp service, its data layer, ingest and the operator CLI."""

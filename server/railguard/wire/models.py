@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 IncidentStatus = Literal["open", "acknowledged", "resolved", "ignored"]
 Level = Literal["fatal", "error", "warning", "info", "debug"]
 Role = Literal["owner", "member"]
-ChangeKind = Literal["new", "updated", "resolved", "reopened", "acknowledged", "ignored", "regressed"]
+ChangeKind = Literal[
+    "new", "updated", "resolved", "reopened", "acknowledged", "ignored", "regressed"
+]
 CommitSource = Literal["native", "release", "tag", "mapping", "none"]
 
 

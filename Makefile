@@ -1,0 +1,70 @@
+# Railguard: `make run` to serve, `make test` to run every test. `make help` lists the rest.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+VSCODE := editor-clients/vscode
+NVIM_CLIENT := editor-clients/neovim
+
+.PHONY: help setup run test test-python test-fault test-nvim test-vscode lint fmt typecheck vsix dist bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=25.1"
+	$(PY) -m pip install --quiet -e . --group dev
+	@touch $(STAMP)
+
+setup: $(STAMP) ## create .venv and install Railguard with its dev and test tools
+
+run: setup ## serve on 127.0.0.1:8000 (embedded PostgreSQL unless RAILGUARD_DATABASE_URL is set)
+	$(VENV)/bin/railguard serve
+
+test: setup test-python test-nvim test-vscode ## the whole suite: Python, Neovim and VS Code
+
+test-python: setup ## the Python suite (backend, ingest, language server, Neovim end to end)
+	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+test-fault: setup ## only the fault-injection tests
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m fault
+
+test-nvim: setup ## the Neovim plugin's pure Lua tests, with the pinned nvim binary
+	NVIM_BIN=$(abspath $(VENV)/bin/nvim) bash $(NVIM_CLIENT)/scripts/test.sh
+
+$(VSCODE)/node_modules/.package-lock.json: $(VSCODE)/package-lock.json
+	cd $(VSCODE) && npm ci --no-audit --no-fund --loglevel=error
+
+test-vscode: $(VSCODE)/node_modules/.package-lock.json ## the VS Code extension's unit tests
+	cd $(VSCODE) && npm run --silent typecheck && npm run --silent test
+
+vsix: $(VSCODE)/node_modules/.package-lock.json ## build the VS Code extension package (.vsix)
+	cd $(VSCODE) && npm run --silent package
+
+lint: setup ## ruff and mypy
+	$(VENV)/bin/ruff check server lsp tests
+	$(VENV)/bin/ruff format --check server lsp tests
+	$(VENV)/bin/mypy
+
+fmt: setup ## format the Python code
+	$(VENV)/bin/ruff check --fix server lsp tests
+	$(VENV)/bin/ruff format server lsp tests
+
+typecheck: setup ## mypy only
+	$(VENV)/bin/mypy
+
+dist: setup ## build the wheel and sdist, and check the migrations are inside
+	rm -rf dist && $(PY) -m pip wheel --no-deps --no-build-isolation -q -w dist .
+	$(PY) -c "import zipfile,glob,pathlib; n=zipfile.ZipFile(glob.glob('dist/*.whl')[0]).namelist(); \
+	m={p.name for p in pathlib.Path('schema').glob('*.sql')}; \
+	assert m <= {x.rsplit('/',1)[1] for x in n if '/schema/' in x}, 'migrations missing'; print('wheel OK')"
+
+bench: setup ## benchmarks against this machine's own ceilings; writes bench/results.json
+	$(PY) -m bench
+
+clean: ## remove build output (keeps .venv and the embedded database)
+	rm -rf dist build .mypy_cache .ruff_cache .pytest_cache $(VSCODE)/dist $(VSCODE)/out

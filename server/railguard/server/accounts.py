@@ -1,0 +1,118 @@
+"""Accounts and personal API tokens: the data-layer operations behind the API and the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+from argon2 import PasswordHasher
+
+from railguard.server import security
+from railguard.server.db import Executor, fetch_all, queries
+from railguard.server.errors import Conflict, NotFound, TooManyRequests, Unauthorized
+from railguard.wire import models as w
+
+
+def user_model(row: asyncpg.Record) -> w.User:
+    return w.User(
+        id=row["id"], email=row["email"], display_name=row["display_name"],
+        created_at=row["created_at"],
+    )  # fmt: skip
+
+
+def token_model(row: asyncpg.Record) -> w.Token:
+    return w.Token.model_validate(dict(row))
+
+
+async def _hash(hasher: PasswordHasher, password: str) -> str:
+    # Argon2 holds a core for tens of milliseconds: keep it off the event loop.
+    return await asyncio.get_running_loop().run_in_executor(
+        None, security.hash_password, hasher, password
+    )
+
+
+async def create_user(
+    db: Executor, hasher: PasswordHasher, *, email: str, password: str | None, display_name: str
+) -> w.User:
+    """Create an account; 409 if the email is taken in any letter case."""
+    password_hash = await _hash(hasher, password) if password is not None else None
+    try:
+        row = await queries.create_user(
+            db, email=email, display_name=display_name, password_hash=password_hash
+        )
+    except asyncpg.UniqueViolationError as exc:
+        raise Conflict("An account with this email already exists.", code="email_taken") from exc
+    return user_model(row)
+
+
+async def get_user_by_email(db: Executor, email: str) -> asyncpg.Record:
+    row = await queries.get_user_by_email(db, email=email)
+    if row is None:
+        raise NotFound(f"No user with email {email}.", code="user_not_found")
+    return row
+
+
+async def create_token(
+    db: Executor, *, user_id: int, name: str, expires_in_days: int | None = None
+) -> w.TokenCreated:
+    """Mint a token; only its hash is stored, the secret is returned once."""
+    token = security.new_token()
+    expires_at = datetime.now(UTC) + timedelta(days=expires_in_days) if expires_in_days else None
+    row = await queries.create_token(
+        db,
+        user_id=user_id,
+        name=name,
+        token_hash=security.token_hash(token),
+        prefix=security.token_display_prefix(token),
+        expires_at=expires_at,
+    )
+    return w.TokenCreated(token=token, **dict(row))
+
+
+async def list_tokens(db: Executor, user_id: int) -> list[w.Token]:
+    return [token_model(r) for r in await fetch_all(queries.list_tokens(db, user_id=user_id))]
+
+
+async def revoke_token(db: Executor, *, user_id: int, token_id: int) -> w.Token:
+    row = await queries.revoke_token(db, user_id=user_id, token_id=token_id)
+    if row is None:
+        raise NotFound("No such token.")
+    return token_model(row)
+
+
+async def login(
+    db: Executor,
+    hasher: PasswordHasher,
+    *,
+    email: str,
+    password: str,
+    address: str,
+    token_name: str,
+    max_per_account: int,
+    max_per_address: int,
+) -> w.LoginResponse:
+    """Check a password and mint a token, within the per-account and per-address limits.
+
+    An unknown email and a wrong password give the same answer, in about the same time.
+    """
+    by_account = await queries.count_login_failures(db, by_email=True, email=email, address="")
+    by_address = await queries.count_login_failures(db, by_email=False, email="", address=address)
+    if by_account >= max_per_account or by_address >= max_per_address:
+        raise TooManyRequests(
+            "Too many failed logins; try again later.",
+            code="login_rate_limited",
+            headers={"Retry-After": "3600"},
+        )
+    row = await queries.get_user_by_email(db, email=email)
+    stored = row["password_hash"] if row is not None else None
+    ok = await asyncio.get_running_loop().run_in_executor(
+        None, security.verify_password, hasher, stored, password
+    )
+    if row is None or not ok:
+        await queries.record_login_failure(db, email=email, address=address)
+        raise Unauthorized("Wrong email or password.", code="invalid_credentials")
+    await queries.clear_login_failures(db, email=email)
+    created = await create_token(db, user_id=row["id"], name=token_name)
+    info = w.Token.model_validate(created.model_dump(exclude={"token"}))
+    return w.LoginResponse(token=created.token, token_info=info, user=user_model(row))

@@ -1,0 +1,100 @@
+"""The `railguard` command: serve, migrate, operator commands, `login` and `lsp`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from railguard.server.cli.admin import add_admin_parsers, run_admin
+from railguard.server.cli.database import database_url
+from railguard.server.cli.output import CliError
+from railguard.server.embedded_db import EmbeddedDatabaseError
+from railguard.server.migrations import MigrationError
+from railguard.server.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="machine-readable output")
+    parser = argparse.ArgumentParser(
+        prog="railguard", description="Railguard: production errors on the right line."
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command")
+
+    serve = sub.add_parser("serve", help="migrate the database and serve the API")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+
+    migrate = sub.add_parser("migrate", help="apply, revert or list schema migrations")
+    maction = migrate.add_subparsers(dest="action", required=True)
+    p = maction.add_parser("up", parents=[common], help="apply pending migrations")
+    p.add_argument("--dir", default=None, help="migrations folder (default: the packaged one)")
+    p = maction.add_parser("down", parents=[common], help="revert the newest N migrations")
+    p.add_argument("steps", nargs="?", type=int, default=1)
+    p.add_argument("--dir", default=None)
+    p = maction.add_parser("status", parents=[common], help="list migrations and their state")
+    p.add_argument("--dir", default=None)
+
+    add_admin_parsers(sub, common)
+
+    login = sub.add_parser("login", parents=[common], help="store a token for the editor")
+    login.add_argument("--server", default=None, help="backend URL")
+    login.add_argument("--email", default=None)
+    login.add_argument("--password-stdin", action="store_true")
+    login.add_argument("--credentials-file", default=None)
+
+    sub.add_parser("lsp", help="start the language server on stdio", add_help=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["lsp"]:
+        from railguard.lsp.__main__ import main as lsp_main
+
+        sys.argv = ["railguard lsp", *args_list[1:]]
+        lsp_main()
+        return
+    args = _parser().parse_args(args_list)
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        _dispatch(args, settings)
+    except (CliError, MigrationError, EmbeddedDatabaseError) as exc:
+        sys.stderr.write(f"railguard: {exc}\n")
+        raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> None:
+    if args.version:
+        from importlib.metadata import version
+
+        sys.stdout.write(f"railguard {version('railguard')}\n")
+        return
+    if args.command is None:
+        _parser().print_help()
+        raise SystemExit(2)
+    if args.command == "serve":
+        from railguard.server.cli.serve import serve
+
+        serve(settings, host=args.host, port=args.port)
+    elif args.command == "migrate":
+        from railguard.server.cli.migrate import migrate
+
+        with database_url(settings) as url:
+            asyncio.run(migrate(url, args))
+    elif args.command == "login":
+        from railguard.server.cli.login import login
+
+        asyncio.run(login(args))
+    else:
+        with database_url(settings) as url:
+            asyncio.run(run_admin(args.admin, args, settings, url))

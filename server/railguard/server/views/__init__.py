@@ -1,0 +1,1 @@
+"""Thin aiohttp views: parse with the wire models, call the data layer, answer JSON."""

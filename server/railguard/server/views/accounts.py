@@ -1,0 +1,85 @@
+"""Sign-up, login, the current user and personal API tokens."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from railguard.server import accounts
+from railguard.server.auth import require_user
+from railguard.server.endpoints import Endpoint
+from railguard.server.http import int_param, json_response, parse_request
+from railguard.server.keys import HASHER, POOL, SETTINGS
+from railguard.wire import models as w
+
+
+def client_address(request: web.Request) -> str:
+    return request.remote or "unknown"
+
+
+async def signup(request: web.Request) -> web.Response:
+    body = await parse_request(request, w.SignupRequest)
+    user = await accounts.create_user(
+        request.app[POOL], request.app[HASHER],
+        email=body.email, password=body.password, display_name=body.display_name,
+    )  # fmt: skip
+    return json_response(user, status=201)
+
+
+async def login(request: web.Request) -> web.Response:
+    body = await parse_request(request, w.LoginRequest)
+    settings = request.app[SETTINGS]
+    result = await accounts.login(
+        request.app[POOL], request.app[HASHER],
+        email=body.email, password=body.password, address=client_address(request),
+        token_name=body.token_name,
+        max_per_account=settings.login_failures_per_account_per_hour,
+        max_per_address=settings.login_failures_per_address_per_hour,
+    )  # fmt: skip
+    return json_response(result, status=201)
+
+
+async def me(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    row = await accounts.get_user_by_email(request.app[POOL], user.email)
+    return json_response(accounts.user_model(row))
+
+
+async def create_token(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    body = await parse_request(request, w.TokenCreateRequest)
+    token = await accounts.create_token(
+        request.app[POOL], user_id=user.id, name=body.name, expires_in_days=body.expires_in_days
+    )
+    return json_response(token, status=201)
+
+
+async def list_tokens(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    return json_response(await accounts.list_tokens(request.app[POOL], user.id))
+
+
+async def revoke_token(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    token_id = int_param(request, "token_id")
+    return json_response(
+        await accounts.revoke_token(request.app[POOL], user_id=user.id, token_id=token_id)
+    )
+
+
+ENDPOINTS = [
+    Endpoint("POST", "/api/v1/auth/signup", signup, "signup", "Create an account.",
+             request=w.SignupRequest, response=w.User, status=201, authenticated=False,
+             errors=(400, 409, 422)),
+    Endpoint("POST", "/api/v1/auth/login", login, "login",
+             "Check email and password and mint a personal API token.",
+             request=w.LoginRequest, response=w.LoginResponse, status=201, authenticated=False,
+             errors=(400, 401, 422, 429)),
+    Endpoint("GET", "/api/v1/me", me, "me", "The user the token belongs to.", response=w.User),
+    Endpoint("POST", "/api/v1/tokens", create_token, "create_token",
+             "Mint a personal API token (the secret is shown once).",
+             request=w.TokenCreateRequest, response=w.TokenCreated, status=201, errors=(400, 422)),
+    Endpoint("GET", "/api/v1/tokens", list_tokens, "list_tokens", "Your tokens (no secrets).",
+             response=w.Token, many=True),
+    Endpoint("DELETE", "/api/v1/tokens/{token_id}", revoke_token, "revoke_token",
+             "Revoke one of your tokens.", response=w.Token, errors=(404,)),
+]  # fmt: skip

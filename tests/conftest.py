@@ -1,0 +1,235 @@
+"""Shared fixtures: one PostgreSQL per test run, a fresh database per test, a running backend.
+
+The server is the embedded PostgreSQL unless `RAILGUARD_TEST_DATABASE_URL` names another
+(any PostgreSQL >= 14; the URL's user must be allowed to create databases). Each test gets its
+own database cloned from a migrated template, so tests never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from railguard.server.app import create_app
+from railguard.server.embedded_db import EmbeddedPostgres
+from railguard.server.migrations import migrate_up
+from railguard.server.settings import Settings
+
+TEMPLATE = "railguard_template"
+_counter = itertools.count()
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL server for the whole run: the embedded one unless a URL is given."""
+    given = os.environ.get("RAILGUARD_TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    home = tmp_path_factory.mktemp("pg")
+    embedded = EmbeddedPostgres(home)
+    url = embedded.start()
+    try:
+        yield url
+    finally:
+        embedded.stop("immediate")
+
+
+async def _create_template(admin_url: str) -> None:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
+    finally:
+        await conn.close()
+    await migrate_up(with_database(admin_url, TEMPLATE))
+
+
+@pytest.fixture(scope="session")
+def template_database(pg_admin_url: str) -> str:
+    asyncio.run(_create_template(pg_admin_url))
+    return TEMPLATE
+
+
+@pytest.fixture
+async def database_url(pg_admin_url: str, template_database: str) -> AsyncIterator[str]:
+    """A fresh, migrated database for one test, dropped afterwards."""
+    name = f"rg_test_{os.getpid()}_{next(_counter)}"
+    conn = await asyncpg.connect(pg_admin_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+    finally:
+        await conn.close()
+    yield with_database(pg_admin_url, name)
+    conn = await asyncpg.connect(pg_admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    # Cheaper Argon2 than production keeps the suite fast; test_security checks the real one.
+    return Settings(
+        database_url=database_url,
+        public_url="http://127.0.0.1:8000",
+        argon2_memory_kib=1024,
+        argon2_time_cost=1,
+        writer_batch_wait_ms=2,
+    )
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[TestClient[Any, Any]]:
+    """An HTTP client against the real app on a real port, on this test's database."""
+    server = TestServer(create_app(settings), host="127.0.0.1", port=free_port())
+    async with TestClient(server) as test_client:
+        yield test_client
+
+
+@dataclass
+class Account:
+    id: int
+    email: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class Api:
+    """Helpers that set up state through the public API, as a user would."""
+
+    def __init__(self, client: TestClient[Any, Any]) -> None:
+        self.client = client
+
+    async def account(self, email: str | None = None, password: str = "correct horse") -> Account:
+        email = email or f"user-{secrets.token_hex(4)}@example.com"
+        resp = await self.client.post(
+            "/api/v1/auth/signup", json={"email": email, "password": password}
+        )
+        assert resp.status == 201, await resp.text()
+        user = await resp.json()
+        resp = await self.client.post(
+            "/api/v1/auth/login", json={"email": email, "password": password}
+        )
+        assert resp.status == 201, await resp.text()
+        return Account(user["id"], email, (await resp.json())["token"])
+
+    async def project(
+        self, owner: Account, repository: str | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        repository = repository or f"github.com/acme/app-{secrets.token_hex(3)}"
+        resp = await self.client.post(
+            "/api/v1/projects",
+            json={"name": "app", "repository": repository, **extra},
+            headers=owner.headers,
+        )
+        assert resp.status == 201, await resp.text()
+        body: dict[str, Any] = await resp.json()
+        return body
+
+
+@pytest.fixture
+def api(client: TestClient[Any, Any]) -> Api:
+    return Api(client)
+
+
+@dataclass
+class ServedBackend:
+    url: str
+    database_url: str
+    process: subprocess.Popen[bytes]
+
+
+@pytest.fixture
+def served_backend(database_url: str, tmp_path: Path) -> Iterator[ServedBackend]:
+    """`railguard serve` as its own process on a free port, on this test's database."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "RAILGUARD_DATABASE_URL": database_url,
+        "RAILGUARD_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "RAILGUARD_ARGON2_MEMORY_KIB": "1024",
+        "RAILGUARD_ARGON2_TIME_COST": "1",
+        "RAILGUARD_LOG_LEVEL": "WARNING",
+    }
+    log = (tmp_path / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "railguard.server", "serve", "--port", str(port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_health(url, proc, tmp_path / "server.log")
+        yield ServedBackend(url, database_url, proc)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def wait_for_health(
+    url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30
+) -> None:
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited {proc.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/v1/health", timeout=1) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server did not become healthy:\n{log.read_text()}")
+
+
+async def http_json(
+    method: str, url: str, *, token: str | None = None, json: Any = None
+) -> tuple[int, Any]:
+    """One request against a served backend, for tests that do not use the in-process client."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, url, json=json, headers=headers) as resp,
+    ):
+        body = await resp.json(content_type=None) if resp.content_length != 0 else None
+        return resp.status, body
