@@ -1,0 +1,50 @@
+/**
+ * Railguard for VS Code: starts `railguard-lsp` (or `<python> -m railguard.lsp`) through
+ * vscode-languageclient, shows the connection state and open-incident count in the status bar,
+ * and adds palette commands. Incidents arrive as pushed diagnostics.
+ */
+import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { startClient, stopClient } from './server';
+import { RESTART_KEYS } from './settings';
+import { StatusController } from './status';
+import * as api from './vscodeapi';
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+    const output = api.createOutputChannel('Railguard');
+    const status = new StatusController(api.createStatusBarItem(), api.themeColor);
+    context.subscriptions.push(output, status);
+
+    // Serialise restarts, and fold a burst (login stores a secret, which also fires
+    // secrets.onDidChange) into one: a restart that has not begun yet serves every caller.
+    let pending: Promise<unknown> = Promise.resolve();
+    let queued = false;
+    const restart = (): Promise<unknown> => {
+        if (queued) {
+            return pending;
+        }
+        queued = true;
+        pending = pending
+            .then(() => {
+                queued = false;
+                return startClient(context, output, status);
+            })
+            .catch((e) => output.error(String(e)));
+        return pending;
+    };
+
+    context.subscriptions.push(
+        ...registerCommands(context, restart),
+        api.onSettingsChanged(RESTART_KEYS, () => void restart()),
+        context.secrets.onDidChange((e) => {
+            if (e.key === 'railguard.credentials') {
+                void restart();
+            }
+        }),
+    );
+    await restart();
+}
+
+export function deactivate(): Thenable<void> | undefined {
+    return stopClient();
+}

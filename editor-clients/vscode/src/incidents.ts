@@ -1,0 +1,93 @@
+/**
+ * Pure helpers around incidents: the id of a Railguard diagnostic as VS Code hands it back, and
+ * quick-pick entries for the `railguard.listIncidents` result. No `vscode` import.
+ */
+
+/** The parts of a `vscode.Diagnostic` we read (the language client adds `data`). */
+export interface DiagnosticLike {
+    source?: string;
+    /** vscode-languageclient turns `code` + `codeDescription` into `{ value, target }`. */
+    code?: string | number | { value: string | number; target?: unknown };
+    data?: unknown;
+}
+
+/** One item of `railguard.listIncidents` (line and character 0-based, UTF-16 for VS Code). */
+export interface ListItem {
+    incidentId: number;
+    title: string;
+    uri: string;
+    line: number;
+    character?: number;
+    severity?: number | string;
+    placement?: 'exact' | 'changed' | 'relocated' | 'unverified';
+    eventCount?: number;
+    lastSeen?: string;
+}
+
+function asId(v: unknown): number | undefined {
+    if (typeof v === 'number' && Number.isInteger(v) && v > 0) {
+        return v;
+    }
+    if (typeof v === 'string' && /^\d+$/.test(v)) {
+        return Number(v);
+    }
+    return undefined;
+}
+
+/** Incident id of a Railguard diagnostic (from `code`, else `data.incidentId`), or undefined. */
+export function incidentIdOf(d: DiagnosticLike): number | undefined {
+    if (d.source !== 'railguard') {
+        return undefined;
+    }
+    const code = typeof d.code === 'object' && d.code !== null ? d.code.value : d.code;
+    const fromCode = asId(code);
+    if (fromCode !== undefined) {
+        return fromCode;
+    }
+    if (typeof d.data === 'object' && d.data !== null) {
+        return asId((d.data as { incidentId?: unknown }).incidentId);
+    }
+    return undefined;
+}
+
+/** Quick-pick entry for one incident; `relativePath` turns the URI into a workspace path. */
+export interface IncidentPick {
+    label: string;
+    description: string;
+    detail: string;
+    item: ListItem;
+}
+
+function icon(severity: number | string | undefined): string {
+    const s = typeof severity === 'string' ? severity.toLowerCase() : severity;
+    if (s === 2 || s === 'warning') {
+        return '$(warning)';
+    }
+    if (s === 3 || s === 4 || s === 'info' || s === 'information' || s === 'hint' || s === 'debug') {
+        return '$(info)';
+    }
+    return '$(error)';
+}
+
+export function toPicks(items: ListItem[], relativePath: (uri: string) => string): IncidentPick[] {
+    return items
+        .filter((i) => typeof i?.incidentId === 'number' && typeof i.uri === 'string')
+        .map((item) => {
+            const detail: string[] = [];
+            if (item.eventCount !== undefined) {
+                detail.push(`${item.eventCount} events`);
+            }
+            if (item.lastSeen) {
+                detail.push(`last seen ${item.lastSeen}`);
+            }
+            if (item.placement && item.placement !== 'exact') {
+                detail.push(`placement: ${item.placement}`);
+            }
+            return {
+                label: `${icon(item.severity)} #${item.incidentId} ${item.title}`,
+                description: `${relativePath(item.uri)}:${item.line + 1}`,
+                detail: detail.join(' · '),
+                item,
+            };
+        });
+}

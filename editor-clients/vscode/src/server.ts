@@ -1,0 +1,69 @@
+/**
+ * Creates, restarts and calls the language client. The client id `railguard` makes the
+ * `railguard.trace.server` setting trace the JSON-RPC traffic; the server's own command ids
+ * (executeCommandProvider) are registered by the client, so ours use `railguard.client.*`.
+ */
+import * as vscode from 'vscode';
+import { ExecuteCommandRequest, LanguageClient, LanguageClientOptions, ServerOptions, State } from 'vscode-languageclient/node';
+import { buildInitializationOptions, serverCommandLine } from './settings';
+import type { RailguardStatus, StatusController } from './status';
+import * as api from './vscodeapi';
+
+let client: LanguageClient | undefined;
+
+export async function startClient(
+    context: vscode.ExtensionContext,
+    output: vscode.LogOutputChannel,
+    status: StatusController,
+): Promise<LanguageClient | undefined> {
+    await stopClient();
+    const settings = api.getSettings();
+    const credentials = await api.loadCredentials(context.secrets);
+    const { command, args } = serverCommandLine(settings);
+    const serverOptions: ServerOptions = { command, args, options: { env: process.env } };
+    const clientOptions: LanguageClientOptions = {
+        // Incidents can point at any file of the repository, whatever its language.
+        documentSelector: [{ scheme: 'file' }],
+        initializationOptions: buildInitializationOptions(settings, credentials),
+        outputChannel: output,
+    };
+    const next = new LanguageClient('railguard', 'Railguard', serverOptions, clientOptions);
+    next.onNotification('railguard/status', (body: RailguardStatus) => status.update(body));
+    next.onDidChangeState((e) => {
+        status.setState(e.newState === State.Running ? 'running' : e.newState === State.Starting ? 'starting' : 'stopped');
+    });
+    client = next;
+    status.setState('starting');
+    output.info(`starting ${[command, ...args].join(' ')}`);
+    try {
+        await next.start();
+    } catch (e) {
+        status.setState('stopped');
+        const choice = await api.showError(
+            `Railguard: cannot start \`${[command, ...args].join(' ')}\`: ${e instanceof Error ? e.message : String(e)}`,
+            'Open Settings',
+        );
+        if (choice === 'Open Settings') {
+            void vscode.commands.executeCommand('workbench.action.openSettings', 'railguard.');
+        }
+        return undefined;
+    }
+    return next;
+}
+
+export async function stopClient(): Promise<void> {
+    const old = client;
+    client = undefined;
+    if (old) {
+        await old.stop().catch(() => undefined);
+    }
+}
+
+/** Runs a server command (`workspace/executeCommand`); undefined when no client is running. */
+export async function executeServerCommand<T>(command: string, args: unknown[] = []): Promise<T | undefined> {
+    if (!client || !client.isRunning()) {
+        void api.showError('Railguard: the language server is not running ("Railguard: Restart Server").');
+        return undefined;
+    }
+    return (await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args })) as T;
+}
