@@ -88,7 +88,7 @@ def parse_envelope(data: bytes) -> Envelope:
         headers = _parse_header(line, f"item {index} header")
         if not isinstance(headers.get("type"), str) or not headers["type"]:
             raise BadRequest(f"item {index} header has no type")
-        pos = end + 1
+        pos = min(end + 1, size)
         length = headers.get("length")
         if length is not None:
             if isinstance(length, bool) or not isinstance(length, int) or length < 0:
