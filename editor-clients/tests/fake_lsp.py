@@ -60,7 +60,9 @@ class FakeServer(LanguageServer):
     def publish(self, uri: str) -> None:
         doc = self.workspace.get_text_document(uri)
         self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=self.diagnostics(uri))
+            types.PublishDiagnosticsParams(
+                uri=uri, version=doc.version, diagnostics=self.diagnostics(uri)
+            )
         )
 
     def status(self) -> dict[str, Any]:
@@ -72,7 +74,12 @@ class FakeServer(LanguageServer):
             "user": "fake@example.com",
             "problem": None if self.init_options.get("serverUrl") else "no serverUrl",
             "projects": [
-                {"folder": f.uri, "repository": "example.com/fake/repo", "projectId": 1, "openIncidents": count}
+                {
+                    "folder": f.uri,
+                    "repository": "example.com/fake/repo",
+                    "projectId": 1,
+                    "openIncidents": count,
+                }
                 for f in folders
             ],
         }

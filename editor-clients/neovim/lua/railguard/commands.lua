@@ -131,7 +131,8 @@ M.subcommands = {
       end
       local loc = fargs[1] == "loc"
       local winid = vim.api.nvim_get_current_win()
-      require("railguard.client").exec(client, "railguard.listIncidents", nil, nil, function(err, res)
+      local rpc = require("railguard.client")
+      rpc.exec(client, "railguard.listIncidents", nil, nil, function(err, res)
         if failed(err) then
           return
         end

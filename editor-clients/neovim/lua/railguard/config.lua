@@ -5,9 +5,9 @@ local M = {}
 
 ---@type railguard.Config
 M.defaults = {
-  server_url = nil, -- backend base URL, e.g. "http://127.0.0.1:8000" (nil: RAILGUARD_URL, then credentials file)
-  token = nil, -- personal API token "rgp_…" (nil: RAILGUARD_TOKEN, then credentials file); prefer the file
-  credentials_file = nil, -- credentials JSON to read instead of $XDG_CONFIG_HOME/railguard/credentials.json
+  server_url = nil, -- backend URL, e.g. "http://127.0.0.1:8000" (nil: $RAILGUARD_URL, creds file)
+  token = nil, -- API token "rgp_…" (nil: $RAILGUARD_TOKEN, then the credentials file)
+  credentials_file = nil, -- instead of $XDG_CONFIG_HOME/railguard/credentials.json
   project = nil, -- force a project id instead of matching the repository's origin remote
   cmd = { "railguard-lsp" }, -- command that starts the language server on stdio
   cli = { "railguard" }, -- backend CLI, used by `:Railguard login`
@@ -43,14 +43,18 @@ local SEVERITIES = { Error = true, Warning = true, Information = true, Hint = tr
 ---@param optional? boolean
 ---@param message? string
 local function check(name, value, validator, optional, message)
-  if vim.fn.has("nvim-0.11") == 1 then
-    vim.validate(name, value, validator, optional, message)
-  else
-    if type(validator) == "function" then
+  local ok, err = pcall(function()
+    if vim.fn.has("nvim-0.11") == 1 then
+      vim.validate(name, value, validator, optional, message)
+    elseif type(validator) == "function" then
       vim.validate({ [name] = { value, validator, message or optional } })
     else
       vim.validate({ [name] = { value, validator, optional } })
     end
+  end)
+  if not ok then
+    -- Point at the option, not at this file: "railguard: cmd: expected …, got x".
+    error("railguard: " .. tostring(err):gsub("^[^\n]-:%d+: ", ""), 0)
   end
 end
 

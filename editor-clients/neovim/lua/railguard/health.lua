@@ -129,7 +129,10 @@ local function check_backend()
       ))
     else
       health.error(
-        ("backend not reachable at %s: %s"):format(tostring(status.serverUrl), tostring(status.problem)),
+        ("backend not reachable at %s: %s"):format(
+          tostring(status.serverUrl),
+          tostring(status.problem)
+        ),
         { "check the server URL, then :Railguard login" }
       )
     end
@@ -143,7 +146,8 @@ local function check_backend()
           p.openIncidents or 0
         ))
       else
-        health.warn(("%s: no project matches repository %s"):format(folder, tostring(p.repository)), {
+        local msg = ("%s: no project matches repository %s"):format(folder, tostring(p.repository))
+        health.warn(msg, {
           "link the repository to a project on the server, or set the `project` option",
         })
       end

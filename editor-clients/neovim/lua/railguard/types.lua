@@ -9,7 +9,8 @@
 ---@field project? integer Force a project id instead of matching the origin remote.
 ---@field cmd? string[] Command that starts the language server on stdio.
 ---@field cli? string[] Backend CLI used by `:Railguard login`.
----@field severity? table<string, "Error"|"Warning"|"Information"|"Hint"> Incident level -> severity.
+---Incident level -> LSP severity name.
+---@field severity? table<string, "Error"|"Warning"|"Information"|"Hint">
 ---@field show_related_frames? boolean Also mark the calling frames of a stack trace.
 ---@field list? railguard.UserListConfig
 

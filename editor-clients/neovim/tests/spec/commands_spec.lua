@@ -34,8 +34,18 @@ describe("format_status", function()
         user = "ana@example.com",
         problem = vim.NIL,
         projects = {
-          { folder = "file:///repo", repository = "github.com/acme/shop", projectId = 3, openIncidents = 2 },
-          { folder = "file:///other", repository = "github.com/acme/lib", projectId = vim.NIL, openIncidents = 0 },
+          {
+            folder = "file:///repo",
+            repository = "github.com/acme/shop",
+            projectId = 3,
+            openIncidents = 2,
+          },
+          {
+            folder = "file:///other",
+            repository = "github.com/acme/lib",
+            projectId = vim.NIL,
+            openIncidents = 0,
+          },
         },
       })
     )
@@ -52,7 +62,15 @@ end)
 describe("login argv", function()
   it("passes the password on stdin, never in argv", function()
     assert.same(
-      { "railguard", "login", "--server", "http://rg:8000", "--email", "a@b.c", "--password-stdin" },
+      {
+        "railguard",
+        "login",
+        "--server",
+        "http://rg:8000",
+        "--email",
+        "a@b.c",
+        "--password-stdin",
+      },
       require("railguard.login").argv({ "railguard" }, "http://rg:8000", "a@b.c")
     )
   end)

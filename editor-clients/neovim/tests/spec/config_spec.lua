@@ -74,7 +74,8 @@ end)
 
 describe("init_options", function()
   it("maps to the camelCase contract and leaves unset fields out", function()
-    local cfg = config.merge({ server_url = "http://h:1", project = 4, show_related_frames = false })
+    local cfg =
+      config.merge({ server_url = "http://h:1", project = 4, show_related_frames = false })
     assert.same(
       { serverUrl = "http://h:1", project = 4, showRelatedFrames = false },
       config.init_options(cfg)

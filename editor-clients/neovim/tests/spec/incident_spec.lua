@@ -26,7 +26,10 @@ local function diag_011(id, lnum)
     message = "KeyError",
     user_data = {
       lsp = {
-        range = { start = { line = lnum, character = 4 }, ["end"] = { line = lnum, character = 20 } },
+        range = {
+          start = { line = lnum, character = 4 },
+          ["end"] = { line = lnum, character = 20 },
+        },
         message = "KeyError",
         source = "railguard",
         code = id,
