@@ -50,7 +50,7 @@ _PARAMETERS: list[tuple[str, re.Pattern[str]]] = [
     (
         "uuid",
         re.compile(
-            r"\b[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\b"
+            r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
         ),
     ),
     ("sha1", re.compile(r"\b[0-9a-fA-F]{40}\b")),
@@ -72,7 +72,8 @@ _PARAMETERS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     ("hex", re.compile(r"\b0[xX][0-9a-fA-F]+\b")),
-    ("float", re.compile(r"\b\d+\.\d+(?:[eE][+-]?\d+)?\b")),
+    # a unit may follow a float ("1.25s"), but not another ".": versions stay <int>.<int>.<int>
+    ("float", re.compile(r"(?<![\w.])\d+\.\d+(?:[eE][+-]?\d+)?(?![.\d])")),
     ("int", re.compile(r"\b\d+\b")),
 ]
 

@@ -400,5 +400,5 @@ def parse_stack_trace(text: str, platform: str | None = None) -> ParsedTrace:
             if parsed.message is not None:
                 parsed.message = parsed.message[:8192]
             return parsed
-    first = next((line.strip() for line in lines if line.strip()), None)
+    first = next((line.strip() for line in text[:65536].splitlines() if line.strip()), None)
     return ParsedTrace(error_type=None, message=first[:8192] if first else None)
