@@ -30,7 +30,10 @@ CREATE TABLE incidents (
     acknowledged_by   bigint REFERENCES users (id) ON DELETE SET NULL,
     resolved_at       timestamptz,
     resolved_by       bigint REFERENCES users (id) ON DELETE SET NULL,
+    -- HEAD of the person resolving, and the deployed commit at that moment: an event from any
+    -- other deploy after the resolve is a regression; one from the old deploy is not.
     resolved_commit   text,
+    resolved_deploy_commit text,
     regressed_at      timestamptz,
     regression_count  integer NOT NULL DEFAULT 0,
     -- Seconds from first_seen (or the last regression) to the latest resolve.

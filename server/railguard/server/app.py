@@ -4,46 +4,98 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from railguard.server import db
 from railguard.server.endpoints import Endpoint
 from railguard.server.errors import error_middleware
-from railguard.server.keys import HASHER, POOL, SETTINGS
+from railguard.server.keys import (
+    HASHER,
+    KEY_CACHE,
+    LIVE,
+    POOL,
+    RATE_LIMITER,
+    SETTINGS,
+    WRITER,
+)
 from railguard.server.openapi import ENDPOINTS_KEY
+from railguard.server.pipeline.keycache import KeyCache
+from railguard.server.pipeline.live import LiveHub
+from railguard.server.pipeline.ratelimit import KeyRateLimiter
+from railguard.server.pipeline.writer import EventWriter
 from railguard.server.security import password_hasher
 from railguard.server.settings import Settings
-from railguard.server.views import accounts, health, projects
+from railguard.server.views import accounts, health, incidents, ingest, live, projects
 
 log = logging.getLogger(__name__)
 
 
 def all_endpoints() -> list[Endpoint]:
-    return [*health.ENDPOINTS, *accounts.ENDPOINTS, *projects.ENDPOINTS]
+    return [
+        *health.ENDPOINTS,
+        *accounts.ENDPOINTS,
+        *projects.ENDPOINTS,
+        *incidents.ENDPOINTS,
+        *live.ENDPOINTS,
+    ]
 
 
-def setup_routes(app: web.Application, endpoints: list[Endpoint]) -> None:
+def setup_routes(app: web.Application, endpoints: list[Endpoint], path_prefix: str) -> None:
     for endpoint in endpoints:
         app.router.add_route(endpoint.method, endpoint.path, endpoint.handler, name=endpoint.name)
     app[ENDPOINTS_KEY] = endpoints
+    # Native ingest (seeds 001/002): key in `X-Railguard-Key`, project optional in the path.
+    app.router.add_post("/api/v1/events", ingest.native_event, name="native_event")
+    app.router.add_post(r"/api/v1/events/{project_id:\d+}", ingest.native_event)
+    # Sentry SDKs: tolerate repeated and trailing slashes and the DSN's path prefix (§2).
+    prefixes = {""} | ({path_prefix} if path_prefix else set())
+    for prefix in prefixes:
+        for name, handler in (("envelope", ingest.sentry_envelope), ("store", ingest.sentry_store)):
+            path = prefix + r"/{lead:/*}api{s1:/+}{project_id:\d+}{s2:/+}" + name + "{tail:/*}"
+            app.router.add_post(path, handler)
+            app.router.add_route("OPTIONS", path, ingest.preflight)
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     assert settings.database_url is not None, "resolve the database URL before create_app"
-    app[POOL] = await db.create_pool(
+    pool = await db.create_pool(
         settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max
     )
+    app[POOL] = pool
+    app[KEY_CACHE] = KeyCache(pool)
+    app[RATE_LIMITER] = KeyRateLimiter()
+    hub = LiveHub(pool, settings.database_url)
+    await hub.start()
+    app[LIVE] = hub
+    writer = EventWriter(
+        pool,
+        batch_size=settings.writer_batch_size,
+        batch_wait=settings.writer_batch_wait_ms / 1000,
+        queue_size=settings.ingest_queue_size,
+        on_commit=hub.poke,
+    )
+    writer.start()
+    app[WRITER] = writer
     yield
-    await app[POOL].close()
+    await writer.stop()
+    await hub.stop()
+    await pool.close()
 
 
 def create_app(settings: Settings) -> web.Application:
-    """Build the app; the database pool opens on startup and closes on cleanup."""
-    app = web.Application(middlewares=[error_middleware], client_max_size=1024 * 1024)
+    """Build the app; the pool, writer and live hub start on startup and stop on cleanup."""
+    app = web.Application(
+        middlewares=[error_middleware],
+        client_max_size=1024 * 1024,
+        # Ingest decodes bodies itself, with caps on both the wire and the decoded size;
+        # aiohttp's own decompression would inflate a bomb before any view could refuse it.
+        handler_args={"auto_decompress": False, "max_field_size": 8190, "max_headers": 100},
+    )
     app[SETTINGS] = settings
     app[HASHER] = password_hasher(settings.argon2_memory_kib, settings.argon2_time_cost)
     app.cleanup_ctx.append(_database)
-    setup_routes(app, all_endpoints())
+    setup_routes(app, all_endpoints(), urlsplit(settings.public_url).path.rstrip("/"))
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -20,15 +21,21 @@ SQL_DIR = Path(__file__).with_name("sql")
 queries: Any = aiosql.from_path(SQL_DIR, "asyncpg", mandatory_parameters=False)
 
 
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
+# A JSON `\u0000` escape not preceded by another backslash (an escaped backslash is `\\`).
+_NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def dumps_json(value: Any) -> str:
+    """JSON text for PostgreSQL, which refuses NUL characters in jsonb: they are dropped."""
+    text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    return _NUL_ESCAPE.sub(r"\1", text) if "\\u0000" in text else text
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
     # json/jsonb travel as text; encode with orjson so Python objects go straight in and out.
     for name in ("json", "jsonb"):
         await conn.set_type_codec(
-            name, encoder=_dumps, decoder=orjson.loads, schema="pg_catalog", format="text"
+            name, encoder=dumps_json, decoder=orjson.loads, schema="pg_catalog", format="text"
         )
 
 

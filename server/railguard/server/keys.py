@@ -6,8 +6,16 @@ import asyncpg
 from aiohttp import web
 from argon2 import PasswordHasher
 
+from railguard.server.pipeline.keycache import KeyCache
+from railguard.server.pipeline.live import LiveHub
+from railguard.server.pipeline.ratelimit import KeyRateLimiter
+from railguard.server.pipeline.writer import EventWriter
 from railguard.server.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
 HASHER = web.AppKey("hasher", PasswordHasher)
+WRITER: web.AppKey[EventWriter] = web.AppKey("writer")
+LIVE: web.AppKey[LiveHub] = web.AppKey("live")
+RATE_LIMITER: web.AppKey[KeyRateLimiter] = web.AppKey("rate_limiter")
+KEY_CACHE: web.AppKey[KeyCache] = web.AppKey("key_cache")

@@ -9,7 +9,7 @@ from railguard.server.auth import require_member, require_owner, require_user
 from railguard.server.endpoints import Endpoint, QueryParam
 from railguard.server.errors import Unprocessable
 from railguard.server.http import int_param, json_response, parse_request
-from railguard.server.keys import POOL, SETTINGS
+from railguard.server.keys import KEY_CACHE, POOL, SETTINGS
 from railguard.wire import models as w
 from railguard.wire.repository import InvalidRepository
 
@@ -50,6 +50,7 @@ async def update_project(request: web.Request) -> web.Response:
     updated = await projects.update_project(
         request.app[POOL], project_id=int(str(project["id"])), role="owner", request=body
     )
+    request.app[KEY_CACHE].forget()  # path rules travel with cached keys
     return json_response(updated)
 
 
@@ -58,6 +59,7 @@ async def delete_project(request: web.Request) -> web.Response:
     project = await require_member(request, user, int_param(request, "project_id"))
     require_owner(project)
     await projects.delete_project(request.app[POOL], int(str(project["id"])))
+    request.app[KEY_CACHE].forget()
     return web.Response(status=204)
 
 
@@ -120,6 +122,7 @@ async def revoke_key(request: web.Request) -> web.Response:
         request.app[POOL], project_id=project_id, key_id=int_param(request, "key_id"),
         public_url=request.app[SETTINGS].public_base,
     )  # fmt: skip
+    request.app[KEY_CACHE].forget(key.public_key)
     return json_response(key)
 
 

@@ -1,0 +1,122 @@
+"""Incidents: rows to wire models, listing with cursors, and status changes by people."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any, Literal
+
+import asyncpg
+import orjson
+
+from railguard.server.db import Executor, fetch_all, queries
+from railguard.server.errors import BadRequest, NotFound
+from railguard.wire import models as w
+
+Action = Literal["resolve", "acknowledge", "ignore", "reopen"]
+_ACTION_STATUS: dict[str, tuple[str, str]] = {
+    "resolve": ("resolved", "resolved"),
+    "acknowledge": ("acknowledged", "acknowledged"),
+    "ignore": ("ignored", "ignored"),
+    "reopen": ("open", "reopened"),
+}
+
+
+def title_of(error_type: str, message: str) -> str:
+    first = message.strip().splitlines()[0] if message.strip() else ""
+    if error_type and first:
+        text = f"{error_type}: {first}"
+    else:
+        text = error_type or first or "(no message)"
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def incident_model(row: Any, public_base: str) -> w.Incident:
+    data = dict(row)
+    data["stack"] = data.pop("latest_stack", None) or []
+    data["title"] = title_of(data["error_type"], data["message"])
+    data["url"] = f"{public_base}/incidents/{data['id']}"
+    return w.Incident.model_validate(data)
+
+
+def encode_cursor(last_seen: datetime, incident_id: int) -> str:
+    raw = orjson.dumps([last_seen.isoformat(), incident_id])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        seen, incident_id = orjson.loads(raw)
+        return datetime.fromisoformat(seen), int(incident_id)
+    except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
+        raise BadRequest("The cursor is not valid.", code="invalid_cursor") from exc
+
+
+async def list_incidents(
+    db: Executor,
+    *,
+    project_id: int,
+    public_base: str,
+    statuses: list[str] | None,
+    path: str | None,
+    environment: str | None,
+    since: datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> w.IncidentPage:
+    cursor_seen, cursor_id = decode_cursor(cursor) if cursor else (None, None)
+    rows = await fetch_all(
+        queries.list_incidents(
+            db, project_id=project_id, statuses=statuses, path=path, environment=environment,
+            since=since, cursor_seen=cursor_seen, cursor_id=cursor_id, limit=limit + 1,
+        )
+    )  # fmt: skip
+    items = [incident_model(r, public_base) for r in rows[:limit]]
+    next_cursor = (
+        encode_cursor(rows[limit - 1]["last_seen"], rows[limit - 1]["id"])
+        if len(rows) > limit
+        else None
+    )
+    return w.IncidentPage(items=items, next_cursor=next_cursor)
+
+
+async def get_incident(
+    db: Executor, *, user_id: int, incident_id: int, public_base: str, events: int = 10
+) -> w.IncidentDetail:
+    row = await queries.get_incident_for_user(db, user_id=user_id, incident_id=incident_id)
+    if row is None:
+        raise NotFound("No such incident.")
+    recent = await fetch_all(queries.recent_events(db, incident_id=incident_id, limit=events))
+    base = incident_model(row, public_base)
+    return w.IncidentDetail(
+        **base.model_dump(),
+        recent_events=[
+            w.IncidentEvent.model_validate({**dict(e), "event_id": e["event_id"].hex})
+            for e in recent
+        ],
+    )
+
+
+async def change_status(
+    pool: asyncpg.Pool,
+    *,
+    user_id: int,
+    incident_id: int,
+    action: Action,
+    commit: str | None,
+    public_base: str,
+) -> w.Incident:
+    """Apply a person's action; the change is numbered and announced like any other."""
+    status, kind = _ACTION_STATUS[action]
+    async with pool.acquire() as conn, conn.transaction():
+        found = await queries.get_incident_for_user(conn, user_id=user_id, incident_id=incident_id)
+        if found is None:
+            raise NotFound("No such incident.")
+        await queries.lock_change_feed(conn)
+        row = await queries.set_incident_status(
+            conn, incident_id=incident_id, status=status, change_kind=kind, user_id=user_id,
+            commit=commit.lower() if commit else None,
+        )  # fmt: skip
+        await queries.notify_changes(conn, seq=str(row["change_seq"]))
+    return incident_model(row, public_base)

@@ -1,0 +1,1 @@
+"""The stateful half of ingest: group-commit writer, live feed, rate limits and key lookups."""

@@ -1,0 +1,53 @@
+"""Ingest-key lookups with a short cache (positive and negative), so ingest rarely waits on SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from cachetools import TTLCache
+
+from railguard.server.db import queries
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    id: int
+    project_id: int
+    revoked: bool
+    project_deleted: bool
+    rate_limit_per_minute: int | None
+    path_rules: list[dict[str, Any]]
+
+
+class KeyCache:
+    """Key → KeyInfo for `ttl` seconds. A revoke in this process takes effect at once
+    (`forget`); other processes see it within `ttl`."""
+
+    def __init__(self, pool: asyncpg.Pool, ttl: float = 5.0, size: int = 10_000) -> None:
+        self._pool = pool
+        self._cache: TTLCache[str, KeyInfo | None] = TTLCache(maxsize=size, ttl=ttl)
+
+    async def lookup(self, public_key: str) -> KeyInfo | None:
+        if public_key in self._cache:
+            return self._cache[public_key]
+        row = await queries.lookup_key(self._pool, public_key=public_key)
+        info = None
+        if row is not None:
+            info = KeyInfo(
+                id=row["id"],
+                project_id=row["project_id"],
+                revoked=row["revoked_at"] is not None,
+                project_deleted=row["deleted_at"] is not None,
+                rate_limit_per_minute=row["rate_limit_per_minute"],
+                path_rules=list(row["path_rules"] or []),
+            )
+        self._cache[public_key] = info
+        return info
+
+    def forget(self, public_key: str | None = None) -> None:
+        if public_key is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(public_key, None)

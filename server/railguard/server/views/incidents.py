@@ -1,0 +1,149 @@
+"""Incidents for editors: list (by project or repository), one with recent events, actions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiohttp import web
+
+from railguard.server import incidents, projects
+from railguard.server.auth import CurrentUser, require_member, require_owner, require_user
+from railguard.server.db import queries
+from railguard.server.endpoints import Endpoint, Handler, QueryParam
+from railguard.server.errors import NotFound, Unprocessable
+from railguard.server.http import int_param, json_response, parse_request
+from railguard.server.keys import POOL, SETTINGS
+from railguard.wire import models as w
+from railguard.wire.repository import InvalidRepository
+
+_STATUSES = {"open", "acknowledged", "resolved", "ignored"}
+
+
+def _filters(request: web.Request) -> dict[str, object]:
+    q = request.query
+    statuses = [s for s in q.get("status", "").split(",") if s] or None
+    if statuses and not set(statuses) <= _STATUSES:
+        raise Unprocessable(f"status must be among {sorted(_STATUSES)}.")
+    since = None
+    if q.get("since"):
+        try:
+            since = datetime.fromisoformat(q["since"].replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise Unprocessable("since must be an ISO 8601 time.") from exc
+        if since.tzinfo is None:
+            raise Unprocessable("since must include a time zone.")
+    try:
+        limit = int(q.get("limit", "100"))
+    except ValueError as exc:
+        raise Unprocessable("limit must be an integer.") from exc
+    if not 1 <= limit <= 500:
+        raise Unprocessable("limit must be between 1 and 500.")
+    return {
+        "statuses": statuses,
+        "path": q.get("path") or None,
+        "environment": q.get("environment") or None,
+        "since": since,
+        "cursor": q.get("cursor") or None,
+        "limit": limit,
+    }
+
+
+async def _page(request: web.Request, project_id: int) -> web.Response:
+    page = await incidents.list_incidents(
+        request.app[POOL], project_id=project_id,
+        public_base=request.app[SETTINGS].public_base, **_filters(request),  # type: ignore[arg-type]
+    )  # fmt: skip
+    return json_response(page)
+
+
+async def list_project_incidents(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    project_id = int_param(request, "project_id")
+    await require_member(request, user, project_id)
+    return await _page(request, project_id)
+
+
+async def list_repository_incidents(request: web.Request) -> web.Response:
+    """The same list, found by repository identity (what an editor knows from `origin`)."""
+    user = await require_user(request)
+    repository = request.query.get("repository")
+    if not repository:
+        raise Unprocessable("repository is required.")
+    try:
+        found = await projects.list_projects(
+            request.app[POOL], user_id=user.id, repository=repository
+        )
+    except InvalidRepository as exc:
+        raise Unprocessable(str(exc)) from exc
+    if not found:
+        raise NotFound("No project of yours has this repository.")
+    return await _page(request, found[0].id)
+
+
+async def get_incident(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    detail = await incidents.get_incident(
+        request.app[POOL], user_id=user.id, incident_id=int_param(request, "incident_id"),
+        public_base=request.app[SETTINGS].public_base,
+    )  # fmt: skip
+    return json_response(detail)
+
+
+def _action(action: incidents.Action) -> Handler:
+    async def handler(request: web.Request) -> web.Response:
+        user: CurrentUser = await require_user(request)
+        body = await parse_request(request, w.IncidentActionRequest)
+        changed = await incidents.change_status(
+            request.app[POOL], user_id=user.id, incident_id=int_param(request, "incident_id"),
+            action=action, commit=body.commit, public_base=request.app[SETTINGS].public_base,
+        )  # fmt: skip
+        return json_response(changed)
+
+    handler.__name__ = f"{action}_incident"
+    return handler
+
+
+async def create_release(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    project_id = int_param(request, "project_id")
+    require_owner(await require_member(request, user, project_id))
+    body = await parse_request(request, w.ReleaseCreateRequest)
+    row = await queries.create_release(
+        request.app[POOL], project_id=project_id, version=body.version,
+        commit_sha=body.commit.lower(),
+    )  # fmt: skip
+    return json_response(w.Release.model_validate(dict(row)), status=201)
+
+
+_FILTERS = (
+    QueryParam("status", "Comma-separated: open, acknowledged, resolved, ignored."),
+    QueryParam("path", "Repository-relative path of the top frame (exact or path suffix)."),
+    QueryParam("environment", "Only incidents seen in this environment."),
+    QueryParam("since", "Only incidents seen at or after this ISO 8601 time."),
+    QueryParam("cursor", "The next_cursor of the previous page."),
+    QueryParam("limit", "Page size, 1 to 500 (default 100).", type="integer"),
+)
+
+ENDPOINTS = [
+    Endpoint("GET", "/api/v1/projects/{project_id}/incidents", list_project_incidents,
+             "list_project_incidents", "A project's incidents, newest activity first.",
+             response=w.IncidentPage, errors=(400, 404, 422), query=_FILTERS),
+    Endpoint("GET", "/api/v1/incidents", list_repository_incidents, "list_repository_incidents",
+             "Incidents of the project with a repository identity.", response=w.IncidentPage,
+             errors=(400, 404, 422),
+             query=(QueryParam("repository", "host/owner/name or a clone URL.", required=True),
+                    *_FILTERS)),
+    Endpoint("GET", "/api/v1/incidents/{incident_id}", get_incident, "get_incident",
+             "One incident with its latest stack and recent events.", response=w.IncidentDetail,
+             errors=(404,)),
+    *(
+        Endpoint("POST", f"/api/v1/incidents/{{incident_id}}/{action}", _action(action),
+                 f"{action}_incident", f"{action.capitalize()} an incident.",
+                 request=w.IncidentActionRequest, response=w.Incident, errors=(404,))
+        for action in ("resolve", "acknowledge", "ignore", "reopen")
+    ),
+    Endpoint("POST", "/api/v1/projects/{project_id}/releases", create_release, "create_release",
+             "Map a release name to a commit (for SDKs whose release is not a SHA).",
+             request=w.ReleaseCreateRequest, response=w.Release, status=201,
+             errors=(403, 404)),
+]  # fmt: skip

@@ -1,0 +1,256 @@
+"""Ingest endpoints: Sentry's envelope and store routes, and the native JSON API.
+
+Responses follow what SDKs expect (sentry-protocol §7): 200 `{"id": ...}` once the event is
+committed; refusals carry `X-Sentry-Error` and `{"detail": ...}`; 429s carry `Retry-After` and
+`X-Sentry-Rate-Limits`. Browser SDKs get CORS on every answer and on preflight.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from aiohttp import web
+from pydantic import ValidationError
+
+from railguard.server.errors import Unprocessable, error_response
+from railguard.server.http import validation_details
+from railguard.server.ingest import decompress, envelope, event, sentry_auth
+from railguard.server.ingest.errors import AuthError, BadRequest, IngestError, PayloadTooLarge
+from railguard.server.ingest.process import (
+    ProcessedEvent,
+    process_native_event,
+    process_sentry_event,
+)
+from railguard.server.keys import KEY_CACHE, RATE_LIMITER, SETTINGS, WRITER
+from railguard.server.pipeline.batch import Submission
+from railguard.server.pipeline.keycache import KeyInfo
+from railguard.server.pipeline.ratelimit import sentry_rate_limit_headers
+from railguard.server.pipeline.writer import (
+    EventRejected,
+    WriteResult,
+    WriterOverloaded,
+    WriterUnavailable,
+)
+from railguard.wire import models as w
+
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "x-sentry-error, x-sentry-rate-limits, retry-after",
+}
+_PREFLIGHT = {
+    **CORS,
+    "Access-Control-Allow-Methods": "POST, OPTIONS",
+    "Access-Control-Allow-Headers": (
+        "x-sentry-auth, x-requested-with, x-forwarded-for, origin, referer, accept, "
+        "content-type, authentication, authorization, content-encoding, transfer-encoding"
+    ),
+    "Access-Control-Max-Age": "3600",
+}
+
+
+def _json(
+    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        status=status, body=orjson.dumps(body), content_type="application/json",
+        headers={**CORS, **(headers or {})},
+    )  # fmt: skip
+
+
+def _refusal(status: int, reason: str, headers: dict[str, str] | None = None) -> web.Response:
+    return _json({"detail": reason}, status, {"X-Sentry-Error": reason, **(headers or {})})
+
+
+async def preflight(request: web.Request) -> web.Response:
+    return web.Response(status=200, headers=_PREFLIGHT)
+
+
+async def _key_for(request: web.Request, public_key: str, project_id: int | None) -> KeyInfo:
+    """The key's record, refusing unknown/foreign keys (same answer) and revoked keys."""
+    info = await request.app[KEY_CACHE].lookup(public_key)
+    if info is None or (project_id is not None and info.project_id != project_id):
+        raise AuthError("unknown project or key", status=401)
+    if info.revoked:
+        raise AuthError("key revoked", status=403)
+    if info.project_deleted:
+        raise AuthError("project disabled", status=403)
+    return info
+
+
+def _check_rate(request: web.Request, key: KeyInfo) -> None:
+    settings = request.app[SETTINGS]
+    wait = request.app[RATE_LIMITER].check(
+        key.id, key.rate_limit_per_minute or settings.default_key_rate_per_minute
+    )
+    if wait is not None:
+        raise _RateLimited(wait, "key_quota")
+
+
+class _RateLimited(Exception):
+    def __init__(self, retry_after: int, reason: str) -> None:
+        self.retry_after = retry_after
+        self.reason = reason
+
+
+async def _store(request: web.Request, key: KeyInfo, processed: ProcessedEvent) -> WriteResult:
+    submission = Submission(
+        project_id=key.project_id, key_id=key.id, event=processed, received_at=_now()
+    )
+    try:
+        return await request.app[WRITER].submit(submission)
+    except WriterOverloaded:
+        raise _RateLimited(2, "overloaded") from None
+    except WriterUnavailable:
+        # Database down: a short 429 makes every SDK back off and record the drop.
+        raise _RateLimited(5, "unavailable") from None
+    except EventRejected as exc:
+        raise BadRequest(f"event could not be stored: {exc}") from None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _path_rules(key: KeyInfo) -> list[w.PathRule]:
+    return [w.PathRule.model_validate(rule) for rule in key.path_rules]
+
+
+async def _read(request: web.Request, *, max_compressed: int, max_decompressed: int) -> bytes:
+    return await decompress.read_body(
+        request.content, request.headers.get("Content-Encoding"),
+        max_compressed=max_compressed, max_decompressed=max_decompressed,
+    )  # fmt: skip
+
+
+def _has_header_or_query_auth(request: web.Request) -> bool:
+    return bool(
+        request.headers.get("X-Sentry-Auth")
+        or request.headers.get("Authorization", "").lower().startswith("sentry")
+        or request.query.get("sentry_key")
+    )
+
+
+async def sentry_envelope(request: web.Request) -> web.Response:
+    try:
+        return await _sentry_envelope(request)
+    except IngestError as exc:
+        return _refusal(exc.status, exc.reason)
+    except _RateLimited as exc:
+        return _refusal(429, "rate limited", sentry_rate_limit_headers(exc.retry_after, exc.reason))
+
+
+async def _sentry_envelope(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    project_id = int(request.match_info["project_id"])
+    key: KeyInfo | None = None
+    if _has_header_or_query_auth(request):  # refuse bad keys before reading the body
+        public = sentry_auth.extract_public_key(
+            headers=request.headers, query=request.query, envelope_dsn=None
+        )
+        key = await _key_for(request, public, project_id)
+        _check_rate(request, key)
+    body = await _read(
+        request,
+        max_compressed=settings.max_request_compressed,
+        max_decompressed=settings.max_request_decompressed,
+    )
+    parsed = envelope.parse_envelope(body)
+    dsn = parsed.headers.get("dsn")
+    public = sentry_auth.extract_public_key(
+        headers=request.headers, query=request.query,
+        envelope_dsn=dsn if isinstance(dsn, str) else None,
+    )  # fmt: skip
+    if key is None:
+        key = await _key_for(request, public, project_id)
+        _check_rate(request, key)
+    event_id = envelope.normalize_event_id(parsed.headers.get("event_id"))
+    for item in parsed.items:
+        if item.type != "event":
+            continue  # transactions, sessions, spans, attachments, client reports, unknown
+        if len(item.payload) > settings.max_event_size:
+            raise PayloadTooLarge("event exceeds 1 MiB")
+        processed = process_sentry_event(
+            event.load_event_json(item.payload), envelope_headers=parsed.headers,
+            received_at=_now(), client_ip=request.remote, path_rules=_path_rules(key),
+        )  # fmt: skip
+        await _store(request, key, processed)
+        event_id = processed.event_id
+    return _json({"id": event_id} if event_id else {})
+
+
+async def sentry_store(request: web.Request) -> web.Response:
+    try:
+        return await _sentry_store(request)
+    except IngestError as exc:
+        return _refusal(exc.status, exc.reason)
+    except _RateLimited as exc:
+        return _refusal(429, "rate limited", sentry_rate_limit_headers(exc.retry_after, exc.reason))
+
+
+async def _sentry_store(request: web.Request) -> web.Response:
+    if request.content_type == "application/x-sentry-envelope":
+        return await _sentry_envelope(request)
+    settings = request.app[SETTINGS]
+    project_id = int(request.match_info["project_id"])
+    public = sentry_auth.extract_public_key(
+        headers=request.headers, query=request.query, envelope_dsn=None
+    )
+    key = await _key_for(request, public, project_id)
+    _check_rate(request, key)
+    body = await _read(
+        request, max_compressed=settings.max_store_compressed,
+        max_decompressed=settings.max_event_size,
+    )  # fmt: skip
+    payload = event.load_event_json(decompress.decode_legacy_store_body(body))
+    if payload.get("type") == "transaction":
+        return _json({})
+    processed = process_sentry_event(
+        payload, envelope_headers=None, received_at=_now(), client_ip=request.remote,
+        path_rules=_path_rules(key),
+    )  # fmt: skip
+    await _store(request, key, processed)
+    return _json({"id": processed.event_id})
+
+
+async def native_event(request: web.Request) -> web.Response:
+    """`POST /api/v1/events[/{project_id}]` with `X-Railguard-Key`; 201 once committed."""
+    try:
+        return await _native_event(request)
+    except IngestError as exc:
+        code = {401: "unauthorized", 403: "forbidden", 413: "payload_too_large"}.get(
+            exc.status, "bad_request"
+        )
+        return error_response(exc.status, code, exc.reason, headers={"X-Sentry-Error": exc.reason})
+    except _RateLimited as exc:
+        headers = sentry_rate_limit_headers(exc.retry_after, exc.reason)
+        if exc.reason == "unavailable":
+            return error_response(503, "database_unavailable", "Retry shortly.", headers=headers)
+        return error_response(429, "rate_limited", "Too many events; slow down.", headers=headers)
+
+
+async def _native_event(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    raw_project = request.match_info.get("project_id")
+    project_id = int(raw_project) if raw_project is not None else None
+    public = sentry_auth.extract_native_key(headers=request.headers, query=request.query)
+    key = await _key_for(request, public, project_id)
+    _check_rate(request, key)
+    body = await _read(
+        request, max_compressed=settings.max_event_size,
+        max_decompressed=settings.max_event_size,
+    )  # fmt: skip
+    try:
+        native = w.NativeEvent.model_validate_json(body)
+    except ValidationError as exc:
+        if any(err["type"] == "json_invalid" for err in exc.errors()):
+            raise BadRequest("The body is not valid JSON.") from exc
+        raise Unprocessable("The event is invalid.", details=validation_details(exc)) from exc
+    processed = process_native_event(native, received_at=_now(), path_rules=_path_rules(key))
+    result = await _store(request, key, processed)
+    return web.Response(
+        status=200 if result.duplicate else 201,
+        body=w.NativeEventAccepted(id=processed.event_id).model_dump_json(),
+        content_type="application/json",
+    )
