@@ -39,13 +39,23 @@ RUBY_AUTH = (
             id="ruby-with-timestamp",
         ),
         pytest.param(
-            f"sentry  sentry_key = {KEY} ,sentry_version=7.0", {"sentry_key": KEY, "sentry_version": "7"}, id="spacing-and-version-dot"
+            f"sentry  sentry_key = {KEY} ,sentry_version=7.0",
+            {"sentry_key": KEY, "sentry_version": "7"},
+            id="spacing-and-version-dot",
         ),
-        pytest.param(f"SENTRY sentry_key={KEY}, other=1, junk", {"sentry_key": KEY}, id="non-sentry-keys-dropped"),
-        pytest.param(f"Sentry sentry_key={KEY}, sentry_secret=s3cr3t", {"sentry_key": KEY, "sentry_secret": "s3cr3t"}, id="secret-accepted"),
+        pytest.param(
+            f"SENTRY sentry_key={KEY}, other=1, junk",
+            {"sentry_key": KEY},
+            id="non-sentry-keys-dropped",
+        ),
+        pytest.param(
+            f"Sentry sentry_key={KEY}, sentry_secret=s3cr3t",
+            {"sentry_key": KEY, "sentry_secret": "s3cr3t"},
+            id="secret-accepted",
+        ),
         pytest.param("Sentry", {}, id="scheme-only"),
     ],
-)  # fmt: skip
+)
 def test_parse_sentry_auth(header: str, expected: dict[str, str]) -> None:
     assert parse_sentry_auth(header) == expected
 
@@ -63,12 +73,32 @@ def test_parse_sentry_auth_wrong_scheme() -> None:
         pytest.param({"Authorization": PY_AUTH}, {}, None, KEY, id="authorization-sentry"),
         pytest.param({}, {"sentry_key": KEY, "sentry_version": "7"}, None, KEY, id="node-query"),
         pytest.param({}, {}, f"https://{KEY}@errors.example.com/42", KEY, id="tunnel-dsn"),
-        pytest.param({"X-Sentry-Auth": RUBY_AUTH}, {}, f"https://{KEY}@errors.example.com/42", KEY, id="ruby-header-and-dsn"),
-        pytest.param({"X-Sentry-Auth": PY_AUTH}, {"sentry_key": KEY.upper()}, None, KEY, id="agree-case-insensitive"),
-        pytest.param({"X-Sentry-Auth": PY_AUTH, "Authorization": "Bearer abc"}, {}, None, KEY, id="bearer-ignored"),
-        pytest.param({}, {}, f"https://{KEY}:@errors.example.com/railguard/42", KEY, id="dsn-empty-secret"),
+        pytest.param(
+            {"X-Sentry-Auth": RUBY_AUTH},
+            {},
+            f"https://{KEY}@errors.example.com/42",
+            KEY,
+            id="ruby-header-and-dsn",
+        ),
+        pytest.param(
+            {"X-Sentry-Auth": PY_AUTH},
+            {"sentry_key": KEY.upper()},
+            None,
+            KEY,
+            id="agree-case-insensitive",
+        ),
+        pytest.param(
+            {"X-Sentry-Auth": PY_AUTH, "Authorization": "Bearer abc"},
+            {},
+            None,
+            KEY,
+            id="bearer-ignored",
+        ),
+        pytest.param(
+            {}, {}, f"https://{KEY}:@errors.example.com/railguard/42", KEY, id="dsn-empty-secret"
+        ),
     ],
-)  # fmt: skip
+)
 def test_extract_public_key(
     headers: dict[str, str], query: dict[str, str], dsn: str | None, expected: str
 ) -> None:
@@ -79,16 +109,56 @@ def test_extract_public_key(
     ("headers", "query", "dsn", "reason"),
     [
         pytest.param({}, {}, None, "missing authorization information", id="none"),
-        pytest.param({"X-Sentry-Auth": PY_AUTH}, {"sentry_key": OTHER}, None, "multiple authorization payloads detected", id="header-vs-query"),
-        pytest.param({"X-Sentry-Auth": PY_AUTH}, {}, f"https://{OTHER}@h/42", "multiple authorization payloads detected", id="header-vs-dsn"),
-        pytest.param({}, {"sentry_key": "e8a54d02-6910-4112-805b-cf804a5b8369"}, None, "invalid public key in query", id="dashed-key"),
-        pytest.param({}, {"sentry_key": "abc"}, None, "invalid public key in query", id="short-key"),
-        pytest.param({"X-Sentry-Auth": "Sentry sentry_version=7"}, {}, None, "missing sentry_key in X-Sentry-Auth", id="header-without-key"),
-        pytest.param({"X-Sentry-Auth": f"Basic {KEY}"}, {}, None, "unsupported authorization scheme", id="wrong-scheme"),
-        pytest.param({}, {}, "https://errors.example.com/42", "invalid dsn in envelope header", id="dsn-without-key"),
-        pytest.param({}, {}, "http://[::1/42", "invalid dsn in envelope header", id="dsn-unparseable"),
+        pytest.param(
+            {"X-Sentry-Auth": PY_AUTH},
+            {"sentry_key": OTHER},
+            None,
+            "multiple authorization payloads detected",
+            id="header-vs-query",
+        ),
+        pytest.param(
+            {"X-Sentry-Auth": PY_AUTH},
+            {},
+            f"https://{OTHER}@h/42",
+            "multiple authorization payloads detected",
+            id="header-vs-dsn",
+        ),
+        pytest.param(
+            {},
+            {"sentry_key": "e8a54d02-6910-4112-805b-cf804a5b8369"},
+            None,
+            "invalid public key in query",
+            id="dashed-key",
+        ),
+        pytest.param(
+            {}, {"sentry_key": "abc"}, None, "invalid public key in query", id="short-key"
+        ),
+        pytest.param(
+            {"X-Sentry-Auth": "Sentry sentry_version=7"},
+            {},
+            None,
+            "missing sentry_key in X-Sentry-Auth",
+            id="header-without-key",
+        ),
+        pytest.param(
+            {"X-Sentry-Auth": f"Basic {KEY}"},
+            {},
+            None,
+            "unsupported authorization scheme",
+            id="wrong-scheme",
+        ),
+        pytest.param(
+            {},
+            {},
+            "https://errors.example.com/42",
+            "invalid dsn in envelope header",
+            id="dsn-without-key",
+        ),
+        pytest.param(
+            {}, {}, "http://[::1/42", "invalid dsn in envelope header", id="dsn-unparseable"
+        ),
     ],
-)  # fmt: skip
+)
 def test_extract_public_key_refused(
     headers: dict[str, str], query: dict[str, str], dsn: str | None, reason: str
 ) -> None:
@@ -121,9 +191,11 @@ def test_extract_native_key(headers: dict[str, str], query: dict[str, str], expe
             "multiple authorization payloads detected",
             id="conflict",
         ),
-        pytest.param({"X-Railguard-Key": "nope"}, {}, "invalid public key in X-Railguard-Key", id="bad"),
+        pytest.param(
+            {"X-Railguard-Key": "nope"}, {}, "invalid public key in X-Railguard-Key", id="bad"
+        ),
     ],
-)  # fmt: skip
+)
 def test_extract_native_key_refused(
     headers: dict[str, str], query: dict[str, str], reason: str
 ) -> None:

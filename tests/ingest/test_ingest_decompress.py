@@ -48,12 +48,14 @@ def _decode_all(encoding: str, data: bytes, chunk: int = 1000, cap: int = 10 * M
         pytest.param("gzip", gzip.compress, id="gzip"),
         pytest.param("x-gzip", gzip.compress, id="x-gzip"),
         pytest.param(" GZIP ", gzip.compress, id="gzip-case-and-space"),
-        pytest.param("gzip", lambda b: gzip.compress(b[:500]) + gzip.compress(b[500:]), id="gzip-2-members"),
+        pytest.param(
+            "gzip", lambda b: gzip.compress(b[:500]) + gzip.compress(b[500:]), id="gzip-2-members"
+        ),
         pytest.param("deflate", zlib.compress, id="deflate-zlib"),
         pytest.param("deflate", _raw_deflate, id="deflate-raw-fallback"),
         pytest.param("br", brotli.compress, id="br"),
     ],
-)  # fmt: skip
+)
 @pytest.mark.parametrize("chunk", [1, 7, 65536], ids=["chunk1", "chunk7", "chunk64k"])
 def test_decodes(encoding: str, encode: Callable[[bytes], bytes], chunk: int) -> None:
     data = encode(BODY)

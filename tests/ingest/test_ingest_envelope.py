@@ -47,10 +47,20 @@ def _shape(envelope: Envelope) -> list[tuple[str, bytes]]:
         pytest.param(
             NODE_ENVELOPE,
             None,
-            [("event", b'{"event_id":"e8a54d0269104112805bcf804a5b8369","timestamp":1795311248.806}')],
+            [
+                (
+                    "event",
+                    b'{"event_id":"e8a54d0269104112805bcf804a5b8369","timestamp":1795311248.806}',
+                )
+            ],
             id="node-no-length-no-trailing-newline",
         ),
-        pytest.param(SESSION_ENVELOPE, None, [("session", SESSION_ENVELOPE.split(b"\n")[2])], id="session-only"),
+        pytest.param(
+            SESSION_ENVELOPE,
+            None,
+            [("session", SESSION_ENVELOPE.split(b"\n")[2])],
+            id="session-only",
+        ),
         pytest.param(b"{}", {}, [], id="header-only"),
         pytest.param(b"{}\n", {}, [], id="header-only-newline"),
         pytest.param(b"{}\n\n\n", {}, [], id="blank-lines-skipped"),
@@ -60,21 +70,49 @@ def _shape(envelope: Envelope) -> list[tuple[str, bytes]]:
             [("attachment", b"\x00\n\r\n"), ("event", b"{}")],
             id="length-payload-may-contain-newlines",
         ),
-        pytest.param(b'{}\n{"type":"event"}\n{"a":1}\r\n', {}, [("event", b'{"a":1}\r')], id="cr-kept-without-length"),
-        pytest.param(b'{}\n{"type":"event","length":8}\n{"a":1}\r\n', {}, [("event", b'{"a":1}\r')], id="cr-kept-with-length"),
-        pytest.param(b'{}\n{"type":"event","length":0}\n\n{"type":"session","length":0}', {}, [("event", b""), ("session", b"")], id="zero-length-items"),
-        pytest.param(b'{}\n{"type":"event"}\n\n{"type":"client_report"}\n{}', {}, [("event", b""), ("client_report", b"{}")], id="empty-payload-without-length"),
+        pytest.param(
+            b'{}\n{"type":"event"}\n{"a":1}\r\n',
+            {},
+            [("event", b'{"a":1}\r')],
+            id="cr-kept-without-length",
+        ),
+        pytest.param(
+            b'{}\n{"type":"event","length":8}\n{"a":1}\r\n',
+            {},
+            [("event", b'{"a":1}\r')],
+            id="cr-kept-with-length",
+        ),
+        pytest.param(
+            b'{}\n{"type":"event","length":0}\n\n{"type":"session","length":0}',
+            {},
+            [("event", b""), ("session", b"")],
+            id="zero-length-items",
+        ),
+        pytest.param(
+            b'{}\n{"type":"event"}\n\n{"type":"client_report"}\n{}',
+            {},
+            [("event", b""), ("client_report", b"{}")],
+            id="empty-payload-without-length",
+        ),
         pytest.param(b'{}\n{"type":"event"}', {}, [("event", b"")], id="item-header-at-eof"),
         pytest.param(
             b'{}\n{"type":"span","item_count":1,"content_type":"application/vnd.sentry.items.span.v2+json"}\n{"version":2,"items":[]}\n{"type":"mystery_future_type","length":3}\nabc\n{"type":"event"}\n{}',
             {},
-            [("span", b'{"version":2,"items":[]}'), ("mystery_future_type", b"abc"), ("event", b"{}")],
+            [
+                ("span", b'{"version":2,"items":[]}'),
+                ("mystery_future_type", b"abc"),
+                ("event", b"{}"),
+            ],
             id="unknown-item-types-kept",
         ),
-        pytest.param(b'{"x":1}\r\n{"type":"event"}\n{}', {"x": 1}, [("event", b"{}")], id="crlf-after-header"),
+        pytest.param(
+            b'{"x":1}\r\n{"type":"event"}\n{}', {"x": 1}, [("event", b"{}")], id="crlf-after-header"
+        ),
     ],
-)  # fmt: skip
-def test_parse(data: bytes, headers: dict[str, object] | None, items: list[tuple[str, bytes]]) -> None:
+)
+def test_parse(
+    data: bytes, headers: dict[str, object] | None, items: list[tuple[str, bytes]]
+) -> None:
     envelope = parse_envelope(data)
     if headers is not None:
         assert envelope.headers == headers
@@ -88,20 +126,52 @@ def test_parse(data: bytes, headers: dict[str, object] | None, items: list[tuple
         pytest.param(b"\n\n", "empty envelope", id="only-newlines"),
         pytest.param(b"not json\n", "invalid JSON in envelope header", id="bad-envelope-header"),
         pytest.param(b"[1,2]\n", "envelope header is not a JSON object", id="header-not-object"),
-        pytest.param(b'{}\n{"type":"event"\n{}', "invalid JSON in item 1 header", id="bad-item-header-json"),
-        pytest.param(b"{}\n42\n{}", "item 1 header is not a JSON object", id="item-header-not-object"),
+        pytest.param(
+            b'{}\n{"type":"event"\n{}', "invalid JSON in item 1 header", id="bad-item-header-json"
+        ),
+        pytest.param(
+            b"{}\n42\n{}", "item 1 header is not a JSON object", id="item-header-not-object"
+        ),
         pytest.param(b'{}\n{"length":2}\n{}', "item 1 header has no type", id="missing-type"),
         pytest.param(b'{}\n{"type":""}\n{}', "item 1 header has no type", id="empty-type"),
-        pytest.param(b'{}\n{"type":"event","length":10}\n{}', "item 1 is shorter than its length", id="length-past-eof"),
-        pytest.param(b'{}\n{"type":"event","length":1}\n{}', "item 1 payload is not followed by a newline", id="length-too-short"),
-        pytest.param(b'{}\n{"type":"event","length":-1}\n{}', "item 1 has an invalid length", id="negative-length"),
-        pytest.param(b'{}\n{"type":"event","length":"2"}\n{}', "item 1 has an invalid length", id="string-length"),
-        pytest.param(b'{}\n{"type":"event","length":true}\n{}', "item 1 has an invalid length", id="bool-length"),
-        pytest.param(b'{}\n{"type":"event","length":1.5}\n{}', "item 1 has an invalid length", id="float-length"),
-        pytest.param(b'{}\n{"type":"a"}\nx\n{"type":"b","length":9}\n', "item 2 is shorter than its length", id="second-item-counted"),
+        pytest.param(
+            b'{}\n{"type":"event","length":10}\n{}',
+            "item 1 is shorter than its length",
+            id="length-past-eof",
+        ),
+        pytest.param(
+            b'{}\n{"type":"event","length":1}\n{}',
+            "item 1 payload is not followed by a newline",
+            id="length-too-short",
+        ),
+        pytest.param(
+            b'{}\n{"type":"event","length":-1}\n{}',
+            "item 1 has an invalid length",
+            id="negative-length",
+        ),
+        pytest.param(
+            b'{}\n{"type":"event","length":"2"}\n{}',
+            "item 1 has an invalid length",
+            id="string-length",
+        ),
+        pytest.param(
+            b'{}\n{"type":"event","length":true}\n{}',
+            "item 1 has an invalid length",
+            id="bool-length",
+        ),
+        pytest.param(
+            b'{}\n{"type":"event","length":1.5}\n{}',
+            "item 1 has an invalid length",
+            id="float-length",
+        ),
+        pytest.param(
+            b'{}\n{"type":"a"}\nx\n{"type":"b","length":9}\n',
+            "item 2 is shorter than its length",
+            id="second-item-counted",
+        ),
         pytest.param(b"\xff\xfe\n", "invalid JSON in envelope header", id="not-utf8"),
     ],
-)  # fmt: skip
+)
 def test_malformed(data: bytes, reason: str) -> None:
     with pytest.raises(BadRequest) as info:
         parse_envelope(data)

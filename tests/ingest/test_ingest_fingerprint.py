@@ -42,12 +42,22 @@ PYTHON_CHAIN: dict[str, Any] = {
                 "mechanism": {"type": "generic", "handled": True},
                 "stacktrace": {
                     "frames": [
-                        _frame(filename="myapp/billing.py", abs_path="/srv/app/myapp/billing.py",
-                               module="myapp.billing", function="charge", lineno=7,
-                               context_line="        return load_invoice({}, number)"),
-                        _frame(filename="myapp/billing.py", abs_path="/srv/app/myapp/billing.py",
-                               module="myapp.billing", function="load_invoice", lineno=3,
-                               context_line="    return invoices[number]"),
+                        _frame(
+                            filename="myapp/billing.py",
+                            abs_path="/srv/app/myapp/billing.py",
+                            module="myapp.billing",
+                            function="charge",
+                            lineno=7,
+                            context_line="        return load_invoice({}, number)",
+                        ),
+                        _frame(
+                            filename="myapp/billing.py",
+                            abs_path="/srv/app/myapp/billing.py",
+                            module="myapp.billing",
+                            function="load_invoice",
+                            lineno=3,
+                            context_line="    return invoices[number]",
+                        ),
                     ]
                 },
             },
@@ -58,16 +68,27 @@ PYTHON_CHAIN: dict[str, Any] = {
                 "mechanism": {"type": "chained", "handled": True},
                 "stacktrace": {
                     "frames": [
-                        _frame(filename="run.py", abs_path="/srv/app/run.py", module="__main__",
-                               function="<module>", lineno=16),
-                        _frame(filename="myapp/billing.py", abs_path="/srv/app/myapp/billing.py",
-                               module="myapp.billing", function="charge", lineno=10, colno=9),
+                        _frame(
+                            filename="run.py",
+                            abs_path="/srv/app/run.py",
+                            module="__main__",
+                            function="<module>",
+                            lineno=16,
+                        ),
+                        _frame(
+                            filename="myapp/billing.py",
+                            abs_path="/srv/app/myapp/billing.py",
+                            module="myapp.billing",
+                            function="charge",
+                            lineno=10,
+                            colno=9,
+                        ),
                     ]
                 },
             },
         ]
     },
-}  # fmt: skip
+}
 
 NODE_TYPE_ERROR: dict[str, Any] = {
     "platform": "node",
@@ -80,20 +101,34 @@ NODE_TYPE_ERROR: dict[str, Any] = {
                 "mechanism": {"type": "onuncaughtexception", "handled": False},
                 "stacktrace": {
                     "frames": [
-                        {"filename": "node:internal/modules/run_main", "module": "run_main",
-                         "function": "Function.executeUserEntryPoint [as runMain]", "lineno": 122,
-                         "in_app": False},
+                        {
+                            "filename": "node:internal/modules/run_main",
+                            "module": "run_main",
+                            "function": "Function.executeUserEntryPoint [as runMain]",
+                            "lineno": 122,
+                            "in_app": False,
+                        },
                         _frame(filename="/srv/app/main.js", module="main", function="?", lineno=5),
-                        _frame(filename="/srv/app/services/billing.js", module="services:billing",
-                               function="Object.charge", lineno=20, colno=3),
-                        _frame(filename="/srv/app/services/billing.js", module="services:billing",
-                               function="Object.loadInvoice", lineno=10, colno=15),
+                        _frame(
+                            filename="/srv/app/services/billing.js",
+                            module="services:billing",
+                            function="Object.charge",
+                            lineno=20,
+                            colno=3,
+                        ),
+                        _frame(
+                            filename="/srv/app/services/billing.js",
+                            module="services:billing",
+                            function="Object.loadInvoice",
+                            lineno=10,
+                            colno=15,
+                        ),
                     ]
                 },
             }
         ]
     },
-}  # fmt: skip
+}
 
 PYTHON_LOGGING: dict[str, Any] = {
     "platform": "python",
@@ -115,7 +150,9 @@ NODE_CAPTURE_MESSAGE: dict[str, Any] = {
                 "value": "Cache miss storm",
                 "mechanism": {"type": "generic", "handled": True, "synthetic": True},
                 "stacktrace": {
-                    "frames": [_frame(filename="/srv/app/cache.js", module="cache", function="warm")]
+                    "frames": [
+                        _frame(filename="/srv/app/cache.js", module="cache", function="warm")
+                    ]
                 },
             }
         ]
@@ -142,19 +179,31 @@ def group(payload: dict[str, Any]) -> Grouping:
     [
         pytest.param(
             PYTHON_CHAIN,
-            [["exc", "KeyError", ["myapp.billing|charge", "myapp.billing|load_invoice"]],
-             ["exc", "ValueError", ["__main__|<module>", "myapp.billing|charge"]]],
+            [
+                ["exc", "KeyError", ["myapp.billing|charge", "myapp.billing|load_invoice"]],
+                ["exc", "ValueError", ["__main__|<module>", "myapp.billing|charge"]],
+            ],
             id="python-chain",
         ),
         pytest.param(
             NODE_TYPE_ERROR,
-            [["exc", "TypeError", ["main|", "services:billing|charge", "services:billing|loadInvoice"]]],
+            [
+                [
+                    "exc",
+                    "TypeError",
+                    ["main|", "services:billing|charge", "services:billing|loadInvoice"],
+                ]
+            ],
             id="node",
         ),
-        pytest.param(PYTHON_LOGGING, [["msg", "Job %s failed after %d retries"]], id="python-logging"),
-        pytest.param(NODE_CAPTURE_MESSAGE, [["msg", "Cache miss storm"]], id="node-capture-message"),
+        pytest.param(
+            PYTHON_LOGGING, [["msg", "Job %s failed after %d retries"]], id="python-logging"
+        ),
+        pytest.param(
+            NODE_CAPTURE_MESSAGE, [["msg", "Cache miss storm"]], id="node-capture-message"
+        ),
     ],
-)  # fmt: skip
+)
 def test_reference_examples(payload: dict[str, Any], parts: list[Any]) -> None:
     grouping = group(payload)
     assert grouping.parts == parts
@@ -227,15 +276,21 @@ def test_different_types_split() -> None:
 @pytest.mark.parametrize(
     ("fingerprint", "parts"),
     [
-        pytest.param(["{{default}}"], [["exc", "KeyError", ["billing.py|charge"]]], id="default-no-spaces"),
+        pytest.param(
+            ["{{default}}"], [["exc", "KeyError", ["billing.py|charge"]]], id="default-no-spaces"
+        ),
         pytest.param(["{{ type }}", "{{ function }}"], ["KeyError", "charge"], id="type-function"),
-        pytest.param(["{{ module }}", "{{ level }}", "{{ logger }}"], ["billing.py", "warning", "jobs"], id="module-level-logger"),
+        pytest.param(
+            ["{{ module }}", "{{ level }}", "{{ logger }}"],
+            ["billing.py", "warning", "jobs"],
+            id="module-level-logger",
+        ),
         pytest.param(["{{ transaction }}"], ["/invoices/{id}"], id="transaction"),
         pytest.param(["{{ tags.tenant }}", "{{ tags.missing }}"], ["acme", ""], id="tags"),
         pytest.param(["{{ unknown }}"], ["{{ unknown }}"], id="unknown-variable-literal"),
         pytest.param([42, 1.5, True], ["42", "1.5", "true"], id="scalars-stringified"),
     ],
-)  # fmt: skip
+)
 def test_fingerprint_variables(fingerprint: list[Any], parts: list[Any]) -> None:
     frame = RawFrame(filename="app/billing.py", function="charge", in_app=True)
     grouping = compute_grouping(
@@ -252,8 +307,12 @@ def test_fingerprint_variables(fingerprint: list[Any], parts: list[Any]) -> None
 
 @pytest.mark.parametrize(
     "fingerprint",
-    [pytest.param([], id="empty"), pytest.param([None], id="null"), pytest.param([{"a": 1}], id="object")],
-)  # fmt: skip
+    [
+        pytest.param([], id="empty"),
+        pytest.param([None], id="null"),
+        pytest.param([{"a": 1}], id="object"),
+    ],
+)
 def test_invalid_fingerprint_falls_back_to_default(fingerprint: list[Any]) -> None:
     grouping = compute_grouping(exceptions=[_exc("KeyError", "x")], fingerprint=fingerprint)
     assert grouping.parts == [["exc", "KeyError", "x"]]
@@ -288,15 +347,60 @@ def test_last_five_exceptions_and_synthetic_dropped() -> None:
 @pytest.mark.parametrize(
     ("frame", "platform", "token"),
     [
-        pytest.param(RawFrame(filename="https://shop.example.com/assets/index-BxY3kZ9a.js?v=1#x", function="Object.render [as r]"), "javascript", "index-<hash>.js|render", id="bundle-hash"),
-        pytest.param(RawFrame(filename="/static/js/main.3f9a2b1c.chunk.js", function="render"), "javascript", "main.<hash>.chunk.js|render", id="cra-hash"),
-        pytest.param(RawFrame(filename="/srv/app/User-Settings.js", function="<anonymous>"), "javascript", "user-settings.js|", id="no-hash-lowercased"),
-        pytest.param(RawFrame(filename="/srv/app/src/a.js", module="some/dir/a", function="f"), "node", "a.js|f", id="js-module-with-slash"),
-        pytest.param(RawFrame(filename="app/controllers/users_controller.rb", module="UsersController", function="block (2 levels) in create"), "ruby", "UsersController|block", id="ruby-block"),
-        pytest.param(RawFrame(filename="app/views/users/index.html.erb", function="_app_views_users_index_html_erb__3214887812469287446_70251187036180"), "ruby", "index.html.erb|_app_views_users_index_html_erb", id="ruby-erb"),
-        pytest.param(RawFrame(abs_path="C:\\app\\Billing.py", function="charge"), "python", "billing.py|charge", id="windows-basename"),
+        pytest.param(
+            RawFrame(
+                filename="https://shop.example.com/assets/index-BxY3kZ9a.js?v=1#x",
+                function="Object.render [as r]",
+            ),
+            "javascript",
+            "index-<hash>.js|render",
+            id="bundle-hash",
+        ),
+        pytest.param(
+            RawFrame(filename="/static/js/main.3f9a2b1c.chunk.js", function="render"),
+            "javascript",
+            "main.<hash>.chunk.js|render",
+            id="cra-hash",
+        ),
+        pytest.param(
+            RawFrame(filename="/srv/app/User-Settings.js", function="<anonymous>"),
+            "javascript",
+            "user-settings.js|",
+            id="no-hash-lowercased",
+        ),
+        pytest.param(
+            RawFrame(filename="/srv/app/src/a.js", module="some/dir/a", function="f"),
+            "node",
+            "a.js|f",
+            id="js-module-with-slash",
+        ),
+        pytest.param(
+            RawFrame(
+                filename="app/controllers/users_controller.rb",
+                module="UsersController",
+                function="block (2 levels) in create",
+            ),
+            "ruby",
+            "UsersController|block",
+            id="ruby-block",
+        ),
+        pytest.param(
+            RawFrame(
+                filename="app/views/users/index.html.erb",
+                function="_app_views_users_index_html_erb__3214887812469287446_70251187036180",
+            ),
+            "ruby",
+            "index.html.erb|_app_views_users_index_html_erb",
+            id="ruby-erb",
+        ),
+        pytest.param(
+            RawFrame(abs_path="C:\\app\\Billing.py", function="charge"),
+            "python",
+            "billing.py|charge",
+            id="windows-basename",
+        ),
     ],
-)  # fmt: skip
+)
 def test_frame_tokens(frame: RawFrame, platform: str, token: str) -> None:
     grouping = compute_grouping(exceptions=[_exc("E", "v", [frame])], platform=platform)
     assert grouping.parts == [["exc", "E", [token]]]
@@ -307,7 +411,9 @@ def test_minified_browser_groups_by_value() -> None:
         RawFrame(filename="https://shop.example.com/a.js", function="t", in_app=True),
         RawFrame(filename="https://shop.example.com/a.js", function="Qe", in_app=True),
     ]
-    grouping = compute_grouping(exceptions=[_exc("TypeError", "e is null", frames)], platform="javascript")
+    grouping = compute_grouping(
+        exceptions=[_exc("TypeError", "e is null", frames)], platform="javascript"
+    )
     assert grouping.parts == [["exc", "TypeError", "e is null"]]
 
 
@@ -319,13 +425,18 @@ def test_fallback() -> None:
 @pytest.mark.parametrize(
     ("function", "platform", "expected"),
     [
-        pytest.param("Function.executeUserEntryPoint [as runMain]", "node", "executeUserEntryPoint", id="js-as"),
+        pytest.param(
+            "Function.executeUserEntryPoint [as runMain]",
+            "node",
+            "executeUserEntryPoint",
+            id="js-as",
+        ),
         pytest.param("?", "javascript", "", id="js-unknown"),
         pytest.param("block in index", "ruby", "block", id="ruby-block"),
         pytest.param("Object.thing", "python", "Object.thing", id="python-untouched"),
         pytest.param(None, "python", "", id="none"),
     ],
-)  # fmt: skip
+)
 def test_clean_function(function: str | None, platform: str, expected: str) -> None:
     assert clean_function(function, platform) == expected
 
@@ -345,13 +456,17 @@ def test_clean_function(function: str | None, platform: str, expected: str) -> N
         pytest.param("from 10.0.0.12 and ::1", "from <ip> and <ip>", id="ip"),
         pytest.param("peer fe80::1ff:fe23:4567:890a down", "peer <ip> down", id="ipv6"),
         pytest.param("ptr 0xDEADbeef", "ptr <hex>", id="hex"),
-        pytest.param("Job %s failed after %d retries", "Job %s failed after %d retries", id="template-kept"),
+        pytest.param(
+            "Job %s failed after %d retries", "Job %s failed after %d retries", id="template-kept"
+        ),
         pytest.param("Foo::Bar is missing", "Foo::Bar is missing", id="ruby-constant-kept"),
         pytest.param("order_42 and v2", "order_42 and v2", id="identifiers-kept"),
-        pytest.param("\n\nfirst 1\n\n second 2 \nthird 3", "first <int>\nsecond <int>", id="two-lines"),
+        pytest.param(
+            "\n\nfirst 1\n\n second 2 \nthird 3", "first <int>\nsecond <int>", id="two-lines"
+        ),
         pytest.param("", "", id="empty"),
     ],
-)  # fmt: skip
+)
 def test_normalize_message(text: str, expected: str) -> None:
     assert normalize_message(text) == expected
 

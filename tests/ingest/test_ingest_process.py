@@ -145,22 +145,42 @@ NODE_EVENT: dict[str, Any] = {
                 "mechanism": {"type": "onuncaughtexception", "handled": False},
                 "stacktrace": {
                     "frames": [
-                        {"filename": "node:internal/modules/run_main", "module": "run_main",
-                         "function": "Function.executeUserEntryPoint [as runMain]", "lineno": 122,
-                         "in_app": False},
-                        {"filename": "/srv/app/main.js", "module": "main", "function": "?",
-                         "lineno": 5, "colno": 1, "in_app": True},
-                        {"filename": "/srv/app/services/billing.js", "module": "services:billing",
-                         "function": "Object.loadInvoice", "lineno": 10, "colno": 15,
-                         "in_app": True},
-                        {"filename": "/srv/app/node_modules/lodash/get.js", "module": "lodash:get",
-                         "function": "get", "lineno": 3, "in_app": False},
+                        {
+                            "filename": "node:internal/modules/run_main",
+                            "module": "run_main",
+                            "function": "Function.executeUserEntryPoint [as runMain]",
+                            "lineno": 122,
+                            "in_app": False,
+                        },
+                        {
+                            "filename": "/srv/app/main.js",
+                            "module": "main",
+                            "function": "?",
+                            "lineno": 5,
+                            "colno": 1,
+                            "in_app": True,
+                        },
+                        {
+                            "filename": "/srv/app/services/billing.js",
+                            "module": "services:billing",
+                            "function": "Object.loadInvoice",
+                            "lineno": 10,
+                            "colno": 15,
+                            "in_app": True,
+                        },
+                        {
+                            "filename": "/srv/app/node_modules/lodash/get.js",
+                            "module": "lodash:get",
+                            "function": "get",
+                            "lineno": 3,
+                            "in_app": False,
+                        },
                     ]
                 },
             }
         ]
     },
-}  # fmt: skip
+}
 
 
 def _node(rules: list[PathRule], **changes: Any) -> ProcessedEvent:
@@ -184,9 +204,7 @@ def test_node_event_top_frame_is_newest_in_app() -> None:
     assert event.stack[-1].original_path == "/srv/app/node_modules/lodash/get.js"
     assert [f.in_app for f in event.stack] == [False, True, True, False]
     assert event.occurred_at == NOW - timedelta(seconds=1)
-    assert event.grouping_parts == [
-        ["exc", "TypeError", ["main|", "services:billing|loadInvoice"]]
-    ]
+    assert event.grouping_parts == [["exc", "TypeError", ["main|", "services:billing|loadInvoice"]]]
 
 
 def test_node_event_without_rules_keeps_original_path() -> None:
@@ -220,7 +238,13 @@ def test_capture_message_event() -> None:
                         "value": "Cache miss storm",
                         "mechanism": {"type": "generic", "synthetic": True},
                         "stacktrace": {
-                            "frames": [{"filename": "/srv/app/cache.js", "function": "warm", "in_app": True}]  # fmt: skip
+                            "frames": [
+                                {
+                                    "filename": "/srv/app/cache.js",
+                                    "function": "warm",
+                                    "in_app": True,
+                                }
+                            ]
                         },
                     }
                 ]

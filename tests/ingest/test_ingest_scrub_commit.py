@@ -10,9 +10,7 @@ import pytest
 from railguard.server.ingest.commit import commit_from, looks_like_sha
 from railguard.server.ingest.scrub import FILTERED, MAX_DEPTH, scrub, scrub_string
 
-PEM = (
-    "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx1y\nabc==\n-----END RSA PRIVATE KEY-----"
-)
+PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx1y\nabc==\n-----END RSA PRIVATE KEY-----"
 
 GOLDEN_IN: dict[str, Any] = {
     "event_id": "e8a54d0269104112805bcf804a5b8369",
@@ -121,29 +119,54 @@ def test_header_pairs() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param("card 4242424242424242 declined", f"card {FILTERED} declined", id="card-plain"),
+        pytest.param(
+            "card 4242424242424242 declined", f"card {FILTERED} declined", id="card-plain"
+        ),
         pytest.param("card 4242-4242-4242-4242", f"card {FILTERED}", id="card-dashes"),
         pytest.param("amex 3782 822463 10005", f"amex {FILTERED}", id="amex-spaces"),
         pytest.param("id 4242424242424241", "id 4242424242424241", id="luhn-fails"),
         pytest.param("ts 1795311248806", "ts 1795311248806", id="timestamp-ms-luhn-fails"),
-        pytest.param("hash e8a54d0269104112805bcf804a5b8369", "hash e8a54d0269104112805bcf804a5b8369", id="hex-id-untouched"),
-        pytest.param("AUTHORIZATION: bearer abc123==", f"AUTHORIZATION: Bearer {FILTERED}", id="bearer-case"),
-        pytest.param("redis://:pw@cache:6379/0", f"redis://:{FILTERED}@cache:6379/0", id="userinfo-no-user"),
+        pytest.param(
+            "hash e8a54d0269104112805bcf804a5b8369",
+            "hash e8a54d0269104112805bcf804a5b8369",
+            id="hex-id-untouched",
+        ),
+        pytest.param(
+            "AUTHORIZATION: bearer abc123==", f"AUTHORIZATION: Bearer {FILTERED}", id="bearer-case"
+        ),
+        pytest.param(
+            "redis://:pw@cache:6379/0", f"redis://:{FILTERED}@cache:6379/0", id="userinfo-no-user"
+        ),
         pytest.param("https://user@host/x", "https://user@host/x", id="userinfo-without-password"),
         pytest.param("before " + PEM + " after", f"before {FILTERED} after", id="pem"),
         pytest.param("-----BEGIN PRIVATE KEY-----\nMII truncated", FILTERED, id="pem-truncated"),
         pytest.param("plain text", "plain text", id="plain"),
     ],
-)  # fmt: skip
+)
 def test_scrub_string(text: str, expected: str) -> None:
     assert scrub_string(text) == expected
 
 
 @pytest.mark.parametrize(
     "key",
-    ["password", "PASSWD", "client_secret", "api_key", "apiKey", "X-Api-Key", "auth", "credentials",
-     "mysql_pwd", "private_key", "access_token", "Cookie", "session", "sessionid", "Authorization"],
-)  # fmt: skip
+    [
+        "password",
+        "PASSWD",
+        "client_secret",
+        "api_key",
+        "apiKey",
+        "X-Api-Key",
+        "auth",
+        "credentials",
+        "mysql_pwd",
+        "private_key",
+        "access_token",
+        "Cookie",
+        "session",
+        "sessionid",
+        "Authorization",
+    ],
+)
 def test_sensitive_keys(key: str) -> None:
     assert scrub({key: "value"}) == {key: FILTERED}
 
@@ -188,13 +211,15 @@ SHA40 = "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b"
         pytest.param(None, "1" * 40, {}, ("1" * 40, "release"), id="numeric-40"),
         pytest.param(None, "myapp@1.2.3", {}, (None, "none"), id="semver"),
         pytest.param(None, "myappabc1234", {}, (None, "none"), id="no-separator"),
-        pytest.param(None, "myapp@1.2.3", {"commit": "ABC1234"}, ("abc1234", "tag"), id="tag-commit"),
+        pytest.param(
+            None, "myapp@1.2.3", {"commit": "ABC1234"}, ("abc1234", "tag"), id="tag-commit"
+        ),
         pytest.param(None, None, {"git_commit": SHA40}, (SHA40, "tag"), id="tag-git-commit"),
         pytest.param(None, None, {"revision": "12345678"}, (None, "none"), id="tag-svn-revision"),
         pytest.param(None, None, {"sha": SHA40}, (None, "none"), id="other-tag-ignored"),
         pytest.param(None, None, {}, (None, "none"), id="nothing"),
     ],
-)  # fmt: skip
+)
 def test_commit_from(
     native: str | None, release: str | None, tags: dict[str, str], expected: tuple[str | None, str]
 ) -> None:

@@ -88,7 +88,7 @@ RUBY = """\
 /srv/app/app/models/user.rb:10:in 'User#save': undefined method 'name' for nil (NoMethodError)
 \tfrom /srv/app/app/controllers/users_controller.rb:5:in 'block in create'
 \tfrom /srv/app/app/controllers/users_controller.rb:3:in 'UsersController#create'
-\tfrom /usr/local/bundle/gems/actionpack-7.1.0/lib/abstract_controller/base.rb:215:in 'process_action'
+\tfrom /usr/local/bundle/gems/actionpack-7.1.0/lib/base.rb:215:in 'process_action'
 """
 
 RUBY_BACKTICK = """\
@@ -128,7 +128,9 @@ java.lang.ArithmeticException: / by zero
 """
 
 
-def _frames(text: str, platform: str | None = None) -> list[tuple[str | None, int | None, str | None]]:
+def _frames(
+    text: str, platform: str | None = None
+) -> list[tuple[str | None, int | None, str | None]]:
     return [(f.filename, f.lineno, f.function) for f in parse_stack_trace(text, platform).frames]
 
 
@@ -136,98 +138,172 @@ def _frames(text: str, platform: str | None = None) -> list[tuple[str | None, in
     ("text", "platform", "error_type", "message", "frames"),
     [
         pytest.param(
-            PYTHON, None, "ValueError", "Invoice 99 not found",
-            [("/srv/app/run.py", 16, "<module>"), ("/srv/app/myapp/billing.py", 10, "charge"),
-             ("/usr/lib/python3.11/json/__init__.py", 346, "loads")],
+            PYTHON,
+            None,
+            "ValueError",
+            "Invoice 99 not found",
+            [
+                ("/srv/app/run.py", 16, "<module>"),
+                ("/srv/app/myapp/billing.py", 10, "charge"),
+                ("/usr/lib/python3.11/json/__init__.py", 346, "loads"),
+            ],
             id="python",
         ),
         pytest.param(
-            PYTHON_CHAINED, None, "ValueError", "Invoice 99 not found",
+            PYTHON_CHAINED,
+            None,
+            "ValueError",
+            "Invoice 99 not found",
             [("/srv/app/run.py", 16, "<module>"), ("/srv/app/myapp/billing.py", 10, "charge")],
             id="python-chained-cause-takes-last",
         ),
         pytest.param(
-            PYTHON_DURING, "python", "ValueError", "Invoice 99 not found",
+            PYTHON_DURING,
+            "python",
+            "ValueError",
+            "Invoice 99 not found",
             [("/srv/app/run.py", 16, "<module>"), ("/srv/app/myapp/billing.py", 10, "charge")],
             id="python-during-handling",
         ),
         pytest.param(
-            PYTHON_MULTILINE, None, "RuntimeError", "first line\nsecond line",
+            PYTHON_MULTILINE,
+            None,
+            "RuntimeError",
+            "first line\nsecond line",
             [("<frozen runpy>", 198, "_run_module_as_main"), ("/srv/app/tool.py", 4, "main")],
             id="python-multiline-message-frozen-frame",
         ),
         pytest.param(
-            PYTHON_NO_MESSAGE, None, "KeyboardInterrupt", None, [("app.py", 1, "<module>")],
+            PYTHON_NO_MESSAGE,
+            None,
+            "KeyboardInterrupt",
+            None,
+            [("app.py", 1, "<module>")],
             id="python-no-message",
         ),
         pytest.param(
-            V8, None, "TypeError", "Cannot read properties of undefined (reading 'id')",
-            [("/srv/app/main.js", 5, None),
-             ("node:internal/modules/run_main", 122, "Function.executeUserEntryPoint [as runMain]"),
-             ("/srv/app/models/invoice.js", 5, "new Invoice"),
-             ("index 0", None, "Promise.all"),
-             ("/srv/app/services/billing.js", 20, "charge"),
-             ("/srv/app/services/billing.js", 10, "Object.loadInvoice")],
+            V8,
+            None,
+            "TypeError",
+            "Cannot read properties of undefined (reading 'id')",
+            [
+                ("/srv/app/main.js", 5, None),
+                (
+                    "node:internal/modules/run_main",
+                    122,
+                    "Function.executeUserEntryPoint [as runMain]",
+                ),
+                ("/srv/app/models/invoice.js", 5, "new Invoice"),
+                ("index 0", None, "Promise.all"),
+                ("/srv/app/services/billing.js", 20, "charge"),
+                ("/srv/app/services/billing.js", 10, "Object.loadInvoice"),
+            ],
             id="v8",
         ),
         pytest.param(
-            V8_ASYNC_EVAL, "node", "Error", "boom",
-            [("<anonymous>", None, "Array.map"), ("/srv/app/server.js", 44, "handler"),
-             ("/srv/app/loader.js", 3, "eval")],
+            V8_ASYNC_EVAL,
+            "node",
+            "Error",
+            "boom",
+            [
+                ("<anonymous>", None, "Array.map"),
+                ("/srv/app/server.js", 44, "handler"),
+                ("/srv/app/loader.js", 3, "eval"),
+            ],
             id="v8-async-eval-native",
         ),
         pytest.param(
-            V8_BROWSER_UNCAUGHT, "javascript", "ReferenceError", "foo is not defined",
+            V8_BROWSER_UNCAUGHT,
+            "javascript",
+            "ReferenceError",
+            "foo is not defined",
             [("https://shop.example.com/assets/index-BxY3kZ9a.js", 1, None)],
             id="v8-browser-uncaught",
         ),
         pytest.param(
-            FIREFOX, None, None, None,
-            [("https://shop.example.com/assets/app.js", 1, None),
-             ("https://shop.example.com/assets/app.js", 20, "charge/<"),
-             ("https://shop.example.com/assets/app.js", 10, "loadInvoice")],
+            FIREFOX,
+            None,
+            None,
+            None,
+            [
+                ("https://shop.example.com/assets/app.js", 1, None),
+                ("https://shop.example.com/assets/app.js", 20, "charge/<"),
+                ("https://shop.example.com/assets/app.js", 10, "loadInvoice"),
+            ],
             id="firefox",
         ),
         pytest.param(
-            "TypeError: x is undefined\n" + FIREFOX, "javascript", "TypeError", "x is undefined",
-            [("https://shop.example.com/assets/app.js", 1, None),
-             ("https://shop.example.com/assets/app.js", 20, "charge/<"),
-             ("https://shop.example.com/assets/app.js", 10, "loadInvoice")],
+            "TypeError: x is undefined\n" + FIREFOX,
+            "javascript",
+            "TypeError",
+            "x is undefined",
+            [
+                ("https://shop.example.com/assets/app.js", 1, None),
+                ("https://shop.example.com/assets/app.js", 20, "charge/<"),
+                ("https://shop.example.com/assets/app.js", 10, "loadInvoice"),
+            ],
             id="firefox-with-message",
         ),
         pytest.param(
-            RUBY, None, "NoMethodError", "undefined method 'name' for nil",
-            [("/usr/local/bundle/gems/actionpack-7.1.0/lib/abstract_controller/base.rb", 215, "process_action"),
-             ("/srv/app/app/controllers/users_controller.rb", 3, "UsersController#create"),
-             ("/srv/app/app/controllers/users_controller.rb", 5, "block in create"),
-             ("/srv/app/app/models/user.rb", 10, "User#save")],
+            RUBY,
+            None,
+            "NoMethodError",
+            "undefined method 'name' for nil",
+            [
+                (
+                    "/usr/local/bundle/gems/actionpack-7.1.0/lib/base.rb",
+                    215,
+                    "process_action",
+                ),
+                ("/srv/app/app/controllers/users_controller.rb", 3, "UsersController#create"),
+                ("/srv/app/app/controllers/users_controller.rb", 5, "block in create"),
+                ("/srv/app/app/models/user.rb", 10, "User#save"),
+            ],
             id="ruby-3.4",
         ),
         pytest.param(
-            RUBY_BACKTICK, "ruby", "NoMethodError", "undefined method `name' for nil:NilClass",
-            [("app/controllers/users_controller.rb", 5, "block in create"),
-             ("app/models/user.rb", 10, "save")],
+            RUBY_BACKTICK,
+            "ruby",
+            "NoMethodError",
+            "undefined method `name' for nil:NilClass",
+            [
+                ("app/controllers/users_controller.rb", 5, "block in create"),
+                ("app/models/user.rb", 10, "save"),
+            ],
             id="ruby-backtick",
         ),
         pytest.param(
-            RUBY_LOGGED, None, "ZeroDivisionError", "divided by 0",
+            RUBY_LOGGED,
+            None,
+            "ZeroDivisionError",
+            "divided by 0",
             [("app/services/math.rb", 3, "ratio"), ("app/services/math.rb", 3, "/")],
             id="ruby-logged-backtrace",
         ),
         pytest.param(
-            JAVA, None, "java.lang.NullPointerException",
+            JAVA,
+            None,
+            "java.lang.NullPointerException",
             'Cannot invoke "String.length()" because "s" is null',
-            [("App.java", 10, "main"), ("Billing.java", 40, "charge"), ("Dao.java", 18, "query"),
-             (None, None, "invoke0"), ("Dao.java", 7, "load")],
+            [
+                ("App.java", 10, "main"),
+                ("Billing.java", 40, "charge"),
+                ("Dao.java", 18, "query"),
+                (None, None, "invoke0"),
+                ("Dao.java", 7, "load"),
+            ],
             id="java-root-cause-with-more",
         ),
         pytest.param(
-            JAVA_SIMPLE, "java", "java.lang.ArithmeticException", "/ by zero",
+            JAVA_SIMPLE,
+            "java",
+            "java.lang.ArithmeticException",
+            "/ by zero",
             [("Main.java", 3, "main"), (None, None, "lambda$run$0"), ("Calc.java", 5, "divide")],
             id="java-suppressed-ignored",
         ),
     ],
-)  # fmt: skip
+)
 def test_parse(
     text: str,
     platform: str | None,
@@ -242,7 +318,11 @@ def test_parse(
 
 def test_java_frame_module() -> None:
     frames = parse_stack_trace(JAVA_SIMPLE).frames
-    assert [f.module for f in frames] == ["com.example.Main", "com.example.Calc$Inner", "com.example.Calc"]
+    assert [f.module for f in frames] == [
+        "com.example.Main",
+        "com.example.Calc$Inner",
+        "com.example.Calc",
+    ]
 
 
 def test_v8_columns() -> None:
@@ -275,15 +355,19 @@ def test_detect_format(text: str, fmt: str | None) -> None:
     [
         pytest.param("", None, None, id="empty"),
         pytest.param("\n\n  \n", None, None, id="blank"),
-        pytest.param("Something went wrong\nmore detail", None, "Something went wrong", id="plain-text"),
-        pytest.param("  padded first line  \nx", "python", "padded first line", id="platform-without-frames"),
+        pytest.param(
+            "Something went wrong\nmore detail", None, "Something went wrong", id="plain-text"
+        ),
+        pytest.param(
+            "  padded first line  \nx", "python", "padded first line", id="platform-without-frames"
+        ),
         pytest.param("at", None, "at", id="bare-at"),
         pytest.param("@", None, "@", id="bare-at-sign"),
         pytest.param("x" * 10_000, None, "x" * 8192, id="one-huge-line"),
         pytest.param('File "x", line', None, 'File "x", line', id="truncated-python-frame"),
         pytest.param("\x00\x01\ufffd", None, "\x00\x01\ufffd", id="control-chars"),
     ],
-)  # fmt: skip
+)
 def test_garbage_gives_no_frames(text: str, platform: str | None, message: str | None) -> None:
     parsed = parse_stack_trace(text, platform)
     assert parsed.frames == []

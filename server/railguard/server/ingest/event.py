@@ -14,18 +14,24 @@ payload that is not a JSON object is refused. Shapes accepted, briefly::
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
-
-import orjson
 
 from railguard.server.ingest.envelope import normalize_event_id
 from railguard.server.ingest.errors import BadRequest
+from railguard.server.ingest.fields import (
+    MAX_MESSAGE,
+    clamp_occurred_at,
+    load_event_json,
+    normalize_level,
+    normalize_tags,
+    parse_timestamp,
+)
+from railguard.server.ingest.fields import int_or_none as _int
+from railguard.server.ingest.fields import text_or_none as _text
 from railguard.server.ingest.frames import RawException, RawFrame, keep_newest
 
 __all__ = [
@@ -39,18 +45,7 @@ __all__ = [
     "parse_timestamp",
 ]
 
-MAX_MESSAGE = 8192
-"""Relay's cap on messages and exception values."""
-MAX_FUTURE = timedelta(seconds=60)
-MAX_AGE = timedelta(days=30)
-MIN_DRIFT = timedelta(seconds=60)
-"""Clock drift below this is network latency, not a wrong clock; it is not corrected."""
-MAX_TAGS = 200
 MAX_EXCEPTIONS = 50
-
-LEVELS = frozenset({"fatal", "error", "warning", "info", "debug"})
-_LEVEL_ALIASES = {"warn": "warning", "critical": "fatal", "log": "info", "trace": "debug"}
-_TAG_KEY_RE = re.compile(r"[a-zA-Z0-9_.:-]{1,32}")
 _TYPE_VALUE_RE = re.compile(r"([A-Za-z_$][\w$.]*(?:::[A-Za-z_]\w*)*): (.*)", re.DOTALL)
 _URL_SCHEMES = ("http:", "https:", "file:", "applewebdata:")
 
@@ -87,119 +82,6 @@ class SentryEvent:
     sdk: dict[str, Any] | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
     """Normalisation notes: `{"name": <field>, "reason": <why dropped>}`."""
-
-
-def load_event_json(data: bytes) -> dict[str, Any]:
-    """Parse an event payload: orjson, falling back to the stdlib for `NaN`/`Infinity`."""
-    try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        try:
-            value = json.loads(data)
-        except (ValueError, RecursionError):
-            raise BadRequest("invalid JSON in event payload") from None
-    if not isinstance(value, dict):
-        raise BadRequest("event payload is not a JSON object")
-    return value
-
-
-def _text(value: object, limit: int = 1000) -> str | None:
-    """A non-empty string (scalars stringified), truncated to `limit` characters."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        value = str(value)
-    if not isinstance(value, str) or not value:
-        return None
-    return value[:limit]
-
-
-def _int(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value >= 0 else None
-    if isinstance(value, float) and value.is_integer() and value >= 0:
-        return int(value)
-    if isinstance(value, str) and value.isdigit() and len(value) < 10:
-        return int(value)
-    return None
-
-
-def parse_timestamp(value: object) -> datetime | None:
-    """Unix seconds (float, int or numeric string) or RFC 3339; a naive string means UTC."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            value = float(text)
-        except ValueError:
-            try:
-                parsed = datetime.fromisoformat(text)
-            except ValueError:
-                return None
-            if parsed.tzinfo is None:
-                return parsed.replace(tzinfo=UTC)
-            return parsed.astimezone(UTC)
-    if isinstance(value, int | float):
-        try:
-            return datetime.fromtimestamp(value, UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    return None
-
-
-def clamp_occurred_at(
-    occurred: datetime | None, received_at: datetime, sent_at: datetime | None = None
-) -> datetime:
-    """Correct clock drift with `sent_at`, then fall back to the receive time for a timestamp
-    more than 60 s in the future or more than 30 days old (Sentry's constants)."""
-    received = received_at if received_at.tzinfo else received_at.replace(tzinfo=UTC)
-    received = received.astimezone(UTC)
-    if occurred is None:
-        return received
-    if occurred.tzinfo is None:
-        occurred = occurred.replace(tzinfo=UTC)
-    if sent_at is not None:
-        drift = received - sent_at
-        if abs(drift) >= MIN_DRIFT:
-            try:
-                occurred = occurred + drift
-            except OverflowError:
-                return received
-    if occurred > received + MAX_FUTURE or occurred < received - MAX_AGE:
-        return received
-    return occurred.astimezone(UTC)
-
-
-def normalize_tags(value: object) -> tuple[dict[str, str], list[str]]:
-    """`{k: v}` or `[[k, v], …]` → `{k: str(v)}`; returns the tags and the dropped keys."""
-    if isinstance(value, Mapping):
-        pairs: list[Any] = list(value.items())
-    elif isinstance(value, list):
-        pairs = value
-    else:
-        return {}, [] if value is None else ["tags"]
-    tags: dict[str, str] = {}
-    dropped: list[str] = []
-    for pair in pairs[: MAX_TAGS * 2]:
-        if not isinstance(pair, list | tuple) or len(pair) != 2:
-            dropped.append("?")
-            continue
-        key, raw = pair
-        if isinstance(raw, bool):
-            text: str | None = "true" if raw else "false"
-        else:
-            text = _text(raw, limit=10_000)
-        if not isinstance(key, str) or not _TAG_KEY_RE.fullmatch(key) or text is None:
-            dropped.append(str(key)[:32])
-            continue
-        if len(text) > 200 or "\n" in text or len(tags) >= MAX_TAGS:
-            dropped.append(key)
-            continue
-        tags[key] = text
-    return tags, dropped
 
 
 def _url_path(value: str) -> str:
@@ -378,9 +260,8 @@ def normalize_sentry_event(
         drop("timestamp", "invalid")
     occurred_at = clamp_occurred_at(occurred, received_at, parse_timestamp(headers.get("sent_at")))
 
-    level = (_text(payload.get("level"), 20) or "error").lower()
-    level = _LEVEL_ALIASES.get(level, level)
-    if level not in LEVELS:
+    level = normalize_level(payload.get("level"))
+    if level is None:
         drop("level", "unknown")
         level = "error"
 
