@@ -31,7 +31,7 @@ def _error_response(status: int) -> dict[str, Any]:
 def _operation(endpoint: Endpoint) -> dict[str, Any]:
     params: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
-        for name in re.findall(r"{(\w+)}", endpoint.path)
+        for name in re.findall(r"{(\w+)(?::[^}]*)?}", endpoint.path)
     ]
     params += [
         {
@@ -85,7 +85,9 @@ def _models(endpoints: list[Endpoint]) -> list[type[BaseModel]]:
 def _document(endpoints: tuple[Endpoint, ...]) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for endpoint in endpoints:
-        paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = _operation(endpoint)
+        paths.setdefault(re.sub(r"{(\w+):[^}]*}", r"{\1}", endpoint.path), {})[
+            endpoint.method.lower()
+        ] = _operation(endpoint)
     models = _models(list(endpoints))
     _, defs = models_json_schema(
         [(m, "validation" if issubclass(m, w.Request) else "serialization") for m in models],
