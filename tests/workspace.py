@@ -122,13 +122,14 @@ class Tenant:
 
 async def new_tenant(base_url: str, repository: str) -> Tenant:
     email = f"dev-{uuid.uuid4().hex[:8]}@example.com"
+    credentials = {"email": email, "password": "correct horse"}
     async with aiohttp.ClientSession() as session:
-        await call(session, "POST", f"{base_url}/api/v1/auth/signup",
-                   json={"email": email, "password": "correct horse"})  # fmt: skip
-        login = await call(session, "POST", f"{base_url}/api/v1/auth/login",
-                           json={"email": email, "password": "correct horse"})  # fmt: skip
-        project = await call(session, "POST", f"{base_url}/api/v1/projects",
-                             token=login["token"], json={"name": "shop", "repository": repository})  # fmt: skip
+        await call(session, "POST", f"{base_url}/api/v1/auth/signup", json=credentials)
+        login = await call(session, "POST", f"{base_url}/api/v1/auth/login", json=credentials)
+        project = await call(
+            session, "POST", f"{base_url}/api/v1/projects", token=login["token"],
+            json={"name": "shop", "repository": repository},
+        )  # fmt: skip
     return Tenant(base_url, login["token"], project)
 
 
