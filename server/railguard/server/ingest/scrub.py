@@ -15,6 +15,7 @@ editor's line mapping keep working. Nesting deeper than `MAX_DEPTH` is cut off.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -52,6 +53,7 @@ _SKIP_VALUE_KEYS = frozenset(
 
 _BEARER_RE = re.compile(r"(?i)\bbearer\s+[A-Za-z0-9\-._~+/]+=*")
 _CARD_RE = re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])")
+_CARD_HINT_RE = re.compile(r"\d(?:[ -]?\d){12}")  # cheap pre-check before the Luhn pass
 _USERINFO_RE = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]{0,20}://[^:/@\s]{0,256}):[^@/\s]{1,256}@")
 _PEM_RE = re.compile(
     r"-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----.*?(?:-----END [A-Z ]{0,40}PRIVATE KEY-----|$)",
@@ -60,6 +62,16 @@ _PEM_RE = re.compile(
 
 
 def _sensitive(key: str) -> bool:
+    # Keys repeat endlessly (headers, vars); cache short ones so the cache stays small.
+    return _sensitive_short(key) if len(key) <= 64 else _match_key(key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sensitive_short(key: str) -> bool:
+    return _match_key(key)
+
+
+def _match_key(key: str) -> bool:
     return bool(_SENSITIVE_KEY_RE.search(key.lower().replace("-", "_")))
 
 
@@ -88,7 +100,7 @@ def scrub_string(text: str) -> str:
         text = _BEARER_RE.sub(f"Bearer {FILTERED}", text)
     if "://" in text:
         text = _USERINFO_RE.sub(rf"\1:{FILTERED}@", text)
-    if sum(ch.isdigit() for ch in text[:100_000]) >= 13:
+    if _CARD_HINT_RE.search(text):
         text = _CARD_RE.sub(_card, text)
     return text
 

@@ -45,7 +45,6 @@ class ParsedTrace:
 
 _PY_HEADER = re.compile(r"^[\s|+]*(?:Exception Group )?Traceback \(most recent call last\):")
 _PY_FRAME = re.compile(r'^[\s|]*File "([^"\n]*)", line (\d+)(?:, in (.+))?$')
-_PY_CARET = re.compile(r"^[\s|]*[~^\s]+$")
 _PY_EXC = re.compile(r"^[\s|]*([A-Za-z_][\w.]*)(?:: ?(.*))?$")
 
 
@@ -72,7 +71,7 @@ def _parse_python(lines: list[str]) -> ParsedTrace | None:
                     lineno=int(match.group(2)[:9]),
                 )
             )
-        elif not line.strip() or _PY_CARET.match(line):
+        elif not line.strip(" \t|~^"):  # blank, or a 3.11+ caret line
             continue
         elif line[:1] in (" ", "\t", "|") and frames and frames[-1].context_line is None:
             frames[-1].context_line = line.strip().lstrip("| ")
@@ -257,7 +256,8 @@ def _parse_v8(lines: list[str]) -> ParsedTrace | None:
 #   loadInvoice@https://shop.example.com/assets/app.js:10:15
 #   @https://shop.example.com/assets/app.js:1:1
 
-_GECKO_FRAME = re.compile(r"^\s*([^@\s]*(?: [^@\s]+)*)@(.+?)(?::(\d+))?(?::(\d+))?\s*$")
+# Matched against stripped lines: no leading/trailing \s* that could backtrack quadratically.
+_GECKO_FRAME = re.compile(r"^([^@\s]*(?: [^@\s]+)*)@(.+?)(?::(\d+))?(?::(\d+))?$")
 _GECKO_HINT = re.compile(r"^\s*[^@\s]*@\S+:\d+(?::\d+)?\s*$")
 
 
@@ -267,7 +267,7 @@ def _parse_gecko(lines: list[str]) -> ParsedTrace | None:
     frames: list[RawFrame] = []
     head: list[str] = []
     for line in lines:
-        match = _GECKO_FRAME.match(line) if "@" in line else None
+        match = _GECKO_FRAME.match(line.strip()) if "@" in line else None
         if match and (match.group(3) or "/" in match.group(2)):
             path = match.group(2)
             frames.append(
@@ -291,8 +291,16 @@ def _parse_gecko(lines: list[str]) -> ParsedTrace | None:
 #   app/models/user.rb:10:in 'User#save': undefined method 'x' for nil (NoMethodError)
 #   	from app/controllers/users_controller.rb:5:in 'block in create'
 
-_RUBY_FRAME = re.compile(r"^\s*(?:from\s+)?(.+?):(\d+):in [`'](.*?)'(?:: (.*))?\s*$")
-_RUBY_PLAIN = re.compile(r"^\s*(?:from\s+)?([^\s:]+\.(?:rb|erb|rake|haml|slim)):(\d+)\s*$")
+# Matched against stripped lines with any leading "from " removed (see `_ruby_line`).
+_RUBY_FRAME = re.compile(r"^(.+?):(\d+):in [`'](.*?)'(?:: (.*))?$")
+_RUBY_PLAIN = re.compile(r"^([^\s:]+\.(?:rb|erb|rake|haml|slim)):(\d+)$")
+
+
+def _ruby_line(line: str) -> str:
+    text = line.strip()
+    return text[5:].lstrip() if text.startswith("from ") else text
+
+
 _RUBY_TYPE = re.compile(r" \(([A-Z][\w:]*)\)$")
 
 
@@ -302,8 +310,9 @@ def _parse_ruby(lines: list[str]) -> ParsedTrace | None:
     message_lines: list[str] = []
     head: list[str] = []
     for line in lines:
-        match = _RUBY_FRAME.match(line)
-        plain = None if match else _RUBY_PLAIN.match(line)
+        text = _ruby_line(line)
+        match = _RUBY_FRAME.match(text)
+        plain = None if match else _RUBY_PLAIN.match(text)
         if match:
             frames.append(
                 RawFrame(
