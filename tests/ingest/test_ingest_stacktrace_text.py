@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from railguard.server.ingest.stacktrace_text import detect_format, parse_stack_trace
@@ -388,3 +390,22 @@ def test_deep_trace_keeps_newest_250() -> None:
     frames = parse_stack_trace("\n".join(lines)).frames
     assert len(frames) == 250
     assert frames[-1].lineno == 1000
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param(" " * 4000 + "x", id="spaces"),
+        pytest.param("\tfrom" + " " * 4000 + "x", id="ruby-from"),
+        pytest.param("f@" + " " * 4000 + "x", id="gecko-spaces"),
+        pytest.param("a:1:in '" + " " * 4000 + "x", id="ruby-spaces"),
+        pytest.param(" ^" * 2000 + "x", id="carets"),
+        pytest.param("    at " + "x:" * 2000, id="v8-colons"),
+    ],
+)
+def test_pathological_lines_stay_linear(line: str) -> None:
+    # Each of these once took seconds through a backtracking regex; 250 lines must be quick.
+    started = time.monotonic()
+    for platform in (None, "python", "javascript", "ruby", "java"):
+        parse_stack_trace("\n".join([line] * 250), platform)
+    assert time.monotonic() - started < 2
