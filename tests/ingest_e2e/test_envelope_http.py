@@ -287,3 +287,15 @@ async def test_cors_headers_on_every_answer(
     assert resp.content_type == "application/json"
     if status != 200:
         assert resp.headers["X-Sentry-Error"] == (await resp.json())["detail"]
+
+
+async def test_big_brotli_event_like_the_python_sdk_sends(ctx: Ctx) -> None:
+    """br is the Python SDK's default; events decompressing past one decoder step (64 KiB)
+    must decode whole (they were refused as "truncated" before the drain fix)."""
+    event = sentry_event(
+        extra={"vars": [{"i": i, "text": "lorem ipsum " * 20} for i in range(900)]}
+    )
+    body = brotli.compress(event_envelope(event))
+    resp = await ctx.send(body, Content_Encoding="br")
+    assert resp.status == 200, await resp.text()
+    assert len(await ctx.incidents()) == 1

@@ -124,10 +124,14 @@ class _BrotliStream:
         if self._obj.is_finished():
             raise BadRequest("trailing data after compressed body")
         try:
-            emit(self._obj.process(data, output_buffer_limit=_STEP))
-            # Until the decoder can take input again, it holds more output for us.
-            while not self._obj.can_accept_more_data():
-                emit(self._obj.process(b"", output_buffer_limit=_STEP))
+            out = self._obj.process(data, output_buffer_limit=_STEP)
+            emit(out)
+            # A capped step may leave output inside the decoder. `can_accept_more_data()`
+            # only reports that for `decompress(max_length=)` (brotli 1.2), never for
+            # `process(output_buffer_limit=)`, so drain until a step yields nothing.
+            while out and not self._obj.is_finished():
+                out = self._obj.process(b"", output_buffer_limit=_STEP)
+                emit(out)
         except brotli.error as exc:
             raise BadRequest(f"invalid brotli body: {exc}") from None
 
