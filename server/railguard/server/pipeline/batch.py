@@ -11,6 +11,7 @@ from typing import Any
 
 from railguard.server.db import dumps_json
 from railguard.server.ingest.process import ProcessedEvent
+from railguard.wire.models import Frame
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,41 @@ def group_key(sub: Submission) -> GroupKey:
 def clean(text: str | None) -> str | None:
     """PostgreSQL text cannot hold NUL characters; drop them rather than refuse the event."""
     return text.replace("\x00", "") if text else text
+
+
+_INT32_MAX = 2**31 - 1
+_INT64 = range(-(2**63), 2**64)  # what orjson can write
+
+
+def _int32(value: int | None) -> int | None:
+    """Lines and columns are `int` columns: an absurd number is dropped, not the event."""
+    return value if value is not None and 0 <= value <= _INT32_MAX else None
+
+
+def frame_json(frame: Frame) -> dict[str, Any]:
+    data = frame.model_dump()
+    data["line"], data["column"] = _int32(frame.line), _int32(frame.column)
+    return data
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and value not in _INT64:
+        return str(value)  # beyond 64 bits (the stdlib JSON fallback parses any integer)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def json_text(value: Any) -> str:
+    """`dumps_json`, but never failing on what a client could send (integers past 64 bits)."""
+    try:
+        return dumps_json(value)
+    except TypeError:
+        return dumps_json(_json_safe(value))
 
 
 @dataclass
@@ -76,7 +112,7 @@ def incident_columns(rows: dict[GroupKey, IncidentRow]) -> dict[str, list[Any]]:
         cols["project_ids"].append(project_id)
         cols["grouping_versions"].append(version)
         cols["fingerprints"].append(fingerprint)
-        cols["grouping_parts"].append(dumps_json(ev.grouping_parts))
+        cols["grouping_parts"].append(json_text(ev.grouping_parts))
         cols["levels"].append(ev.level)
         cols["error_types"].append(clean(ev.error_type) or "")
         cols["messages"].append(clean(ev.message) or "")
@@ -87,10 +123,10 @@ def incident_columns(rows: dict[GroupKey, IncidentRow]) -> dict[str, list[Any]]:
         cols["first_commits"].append(row.first_commit)
         cols["latest_commits"].append(ev.commit_sha)
         cols["frame_paths"].append(clean(top.path or top.original_path) if top else None)
-        cols["frame_lines"].append(top.line if top else None)
-        cols["frame_columns"].append(top.column if top else None)
-        cols["top_frames"].append(dumps_json(top.model_dump()) if top else None)
-        cols["latest_stacks"].append(dumps_json([f.model_dump() for f in ev.stack]))
+        cols["frame_lines"].append(_int32(top.line) if top else None)
+        cols["frame_columns"].append(_int32(top.column) if top else None)
+        cols["top_frames"].append(json_text(frame_json(top)) if top else None)
+        cols["latest_stacks"].append(json_text([frame_json(f) for f in ev.stack]))
         cols["latest_event_ids"].append(ev.event_id)
     return cols
 
@@ -124,9 +160,9 @@ def event_columns(
         cols["releases"].append(clean(ev.release))
         cols["deployment_ids"].append(clean(ev.deployment_id))
         cols["platforms"].append(clean(ev.platform))
-        cols["tags"].append(dumps_json(ev.tags))
-        cols["stacks"].append(dumps_json([f.model_dump() for f in ev.stack]))
-        cols["payloads"].append(dumps_json(ev.payload))
+        cols["tags"].append(json_text(ev.tags))
+        cols["stacks"].append(json_text([frame_json(f) for f in ev.stack]))
+        cols["payloads"].append(json_text(ev.payload))
     return cols
 
 

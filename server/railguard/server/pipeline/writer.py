@@ -131,14 +131,20 @@ class EventWriter:
             log.warning("database unavailable, %d events refused: %s", len(batch), exc)
             _fail_all(batch, WriterUnavailable(str(exc)))
             return
-        except asyncpg.PostgresError as exc:
-            if len(batch) == 1:
-                log.warning("event %s refused by the database: %s", batch[0][0].event.event_id, exc)
-                _fail_all(batch, EventRejected(str(exc)))
+        except Exception as exc:
+            # The database refused something (or shaping the rows failed on odd input): one
+            # bad event must not sink its neighbours, so store them one by one.
+            if len(batch) > 1:
+                for pending in batch:
+                    await self._write([pending])
                 return
-            # One bad event must not sink its neighbours: store them one by one.
-            for pending in batch:
-                await self._write([pending])
+            event_id = batch[0][0].event.event_id
+            if isinstance(exc, asyncpg.PostgresError):
+                log.warning("event %s refused by the database: %s", event_id, exc)
+                _fail_all(batch, EventRejected(str(exc)))
+            else:
+                log.exception("event %s could not be written", event_id)
+                _fail_all(batch, EventRejected("internal error"))
             return
         for (_, future), result in zip(batch, results, strict=True):
             if not future.done():
