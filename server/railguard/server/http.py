@@ -56,6 +56,6 @@ def json_response(
 def int_param(request: web.Request, name: str) -> int:
     """A numeric path parameter; anything else is a 404 (the resource cannot exist)."""
     raw = request.match_info[name]
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:  # "²".isdigit() is True
         raise NotFound(f"No such {name.removesuffix('_id')}.")
     return int(raw)

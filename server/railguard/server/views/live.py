@@ -27,7 +27,7 @@ _PAGE = 500
 
 def _since(request: web.Request) -> int:
     raw = request.query.get("since") or request.headers.get("Last-Event-ID") or "0"
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:  # "²".isdigit() is True
         raise Unprocessable("since must be a change sequence number.")
     return int(raw)
 
