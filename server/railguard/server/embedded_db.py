@@ -208,6 +208,9 @@ class EmbeddedPostgres:
 
 def _port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As PostgreSQL binds: TIME_WAIT connections left by a stop must not count as "taken",
+        # or a restart moves to a new port and every running client's URL goes stale.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
