@@ -5,6 +5,7 @@ lifecycle (resolve, regressions, acknowledge, ignore, reopen) over real HTTP (is
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -214,3 +215,17 @@ async def test_path_rules_apply_to_frames(
     (incident,) = await ctx.incidents()
     assert incident["top_frame"]["path"] == path
     assert incident["top_frame"]["original_path"] == "/srv/app/shop/billing.py"
+
+
+async def test_resolved_without_a_known_deploy_reopens_on_a_later_event(ctx: Ctx) -> None:
+    """No commit was known when it was resolved, so a later event cannot be told apart from a
+    new deploy: it reopens rather than stay hidden."""
+    await ctx.send(event_envelope(sentry_event()))
+    (incident,) = await ctx.incidents()
+    assert incident["latest_commit"] is None
+    resolved = await ctx.act(incident["id"], "resolve")
+    assert resolved["status"] == "resolved"
+    later = datetime.now(UTC) + timedelta(seconds=1)
+    await ctx.send(event_envelope(sentry_event(timestamp=later.isoformat())))
+    incident = await ctx.incident(incident["id"])
+    assert incident["status"] == "open" and incident["change_kind"] == "regressed"

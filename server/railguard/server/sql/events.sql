@@ -57,17 +57,21 @@ ON CONFLICT (project_id, grouping_version, fingerprint) DO UPDATE SET
     latest_event_id = CASE WHEN EXCLUDED.last_seen >= i.last_seen THEN EXCLUDED.latest_event_id
                            ELSE i.latest_event_id END,
     status = CASE WHEN i.status = 'resolved' AND EXCLUDED.last_seen > i.resolved_at
-                       AND EXCLUDED.latest_commit IS DISTINCT FROM i.resolved_deploy_commit
+                       AND (i.resolved_deploy_commit IS NULL
+                            OR EXCLUDED.latest_commit IS DISTINCT FROM i.resolved_deploy_commit)
                   THEN 'open' ELSE i.status END,
     regressed_at = CASE WHEN i.status = 'resolved' AND EXCLUDED.last_seen > i.resolved_at
-                            AND EXCLUDED.latest_commit IS DISTINCT FROM i.resolved_deploy_commit
+                            AND (i.resolved_deploy_commit IS NULL
+                            OR EXCLUDED.latest_commit IS DISTINCT FROM i.resolved_deploy_commit)
                        THEN now() ELSE i.regressed_at END,
     regression_count = i.regression_count
         + CASE WHEN i.status = 'resolved' AND EXCLUDED.last_seen > i.resolved_at
-                    AND EXCLUDED.latest_commit IS DISTINCT FROM i.resolved_deploy_commit
+                    AND (i.resolved_deploy_commit IS NULL
+                            OR EXCLUDED.latest_commit IS DISTINCT FROM i.resolved_deploy_commit)
                THEN 1 ELSE 0 END,
     change_kind = CASE WHEN i.status = 'resolved' AND EXCLUDED.last_seen > i.resolved_at
-                            AND EXCLUDED.latest_commit IS DISTINCT FROM i.resolved_deploy_commit
+                            AND (i.resolved_deploy_commit IS NULL
+                            OR EXCLUDED.latest_commit IS DISTINCT FROM i.resolved_deploy_commit)
                        THEN 'regressed' ELSE 'updated' END,
     change_seq = nextval('incident_change_seq'),
     updated_at = now()
