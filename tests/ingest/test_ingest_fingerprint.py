@@ -445,6 +445,9 @@ def test_clean_function(function: str | None, platform: str, expected: str) -> N
     ("text", "expected"),
     [
         pytest.param("Invoice 99 not found", "Invoice <int> not found", id="int"),
+        pytest.param("timeout after 30s", "timeout after <int>s", id="int-with-unit"),
+        pytest.param("used 512MB of 1024MB", "used <int>MB of <int>MB", id="int-with-units"),
+        pytest.param("item abc123 missing", "item abc123 missing", id="digits-inside-a-word-stay"),
         pytest.param("took 1.25s", "took <float>s", id="float"),
         pytest.param("user bob@example.com", "user <email>", id="email"),
         pytest.param("GET https://api.example.com/v1/x?id=3 failed", "GET <url> failed", id="url"),

@@ -74,7 +74,8 @@ _PARAMETERS: list[tuple[str, re.Pattern[str]]] = [
     ("hex", re.compile(r"\b0[xX][0-9a-fA-F]+\b")),
     # a unit may follow a float ("1.25s"), but not another ".": versions stay <int>.<int>.<int>
     ("float", re.compile(r"(?<![\w.])\d+\.\d+(?:[eE][+-]?\d+)?(?![.\d])")),
-    ("int", re.compile(r"\b\d+\b")),
+    # a unit may follow an int too ("30s", "512MB", "3x"), as may an ordinal ("2nd")
+    ("int", re.compile(r"(?<![\w.])\d+(?=[A-Za-z]{0,3}\b)(?![.\d])|\b\d+\b")),
 ]
 
 
