@@ -1,11 +1,34 @@
-"""`python -m railguard.lsp` and the `railguard-lsp` console script."""
+"""`python -m railguard.lsp` and the `railguard-lsp` console script.
+
+stdio by default (`--tcp`/`--ws` from pygls's `start_server` for debugging); `-v` logs at
+debug level to stderr. stdout is the protocol, so nothing here may print.
+"""
 
 from __future__ import annotations
 
+import logging
+import sys
 
-def main() -> None:
-    """Start the language server on stdio."""
-    raise SystemExit("the language server is not built yet")
+
+def main(argv: list[str] | None = None) -> None:
+    """Start the language server (stdio unless `--tcp`/`--ws`)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    verbose = "-v" in args or "--verbose" in args
+    args = [a for a in args if a not in ("-v", "--verbose")]
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not verbose:
+        logging.getLogger("pygls").setLevel(logging.WARNING)
+
+    from pygls.cli import start_server
+
+    import railguard.lsp.features  # noqa: F401  (registers the handlers)
+    from railguard.lsp.server import server
+
+    start_server(server, args)
 
 
 if __name__ == "__main__":

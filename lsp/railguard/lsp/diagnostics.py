@@ -1,0 +1,178 @@
+"""An incident placed on a line of a document → one `types.Diagnostic` (push diagnostics).
+
+Pure code (lsprotocol types, stdlib, railguard.wire). Columns are counted in the encoding the
+client negotiated (utf-8 for Neovim ≥ 0.10, utf-16 for VS Code), never as Python `str` indices.
+The message says what happened and how much; a placement that is not `exact` lowers the severity
+one step and says why, because a confident diagnostic on the wrong line is the worst outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from lsprotocol import types
+
+from railguard.lsp.placement import Placement, PlacementKind
+from railguard.wire.models import Incident
+
+SOURCE = "railguard"
+
+SEVERITY_BY_LEVEL: dict[str, types.DiagnosticSeverity] = {
+    "fatal": types.DiagnosticSeverity.Error,
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "info": types.DiagnosticSeverity.Information,
+    "debug": types.DiagnosticSeverity.Hint,
+}
+SEVERITY_NAMES: dict[str, types.DiagnosticSeverity] = {s.name: s for s in types.DiagnosticSeverity}
+
+_STALE_SUFFIX = {
+    PlacementKind.CHANGED: "line changed since the deployed commit",
+    PlacementKind.RELOCATED: "moved since the deployed commit",
+    PlacementKind.UNVERIFIED: "deployed commit not in this clone; line not verified",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedFrame:
+    """A frame further down the stack that is in the workspace, at its current line."""
+
+    uri: str
+    line: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedIncident:
+    incident: Incident
+    placement: Placement
+    commit: str | None
+    related: tuple[RelatedFrame, ...] = ()
+
+
+def units(text: str, encoding: str) -> int:
+    """Length of `text` in the client's position encoding."""
+    if encoding == types.PositionEncodingKind.Utf8:
+        return len(text.encode("utf-8", "surrogatepass"))
+    if encoding == types.PositionEncodingKind.Utf32:
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def line_range(lines: Sequence[str], line: int, encoding: str) -> types.Range:
+    """The line's text without indentation and trailing blanks, in client units."""
+    text = lines[line] if 0 <= line < len(lines) else ""
+    stripped = text.rstrip()
+    start = len(stripped) - len(stripped.lstrip())
+    if start == len(stripped):  # blank line: an empty range at its start
+        return types.Range(types.Position(line, 0), types.Position(line, 0))
+    return types.Range(
+        types.Position(line, units(text[:start], encoding)),
+        types.Position(line, units(stripped, encoding)),
+    )
+
+
+def severity(
+    incident: Incident,
+    placement: Placement,
+    overrides: Mapping[str, str] | None = None,
+) -> types.DiagnosticSeverity:
+    """From the level (or the user's `severity` option), one step lower for an acknowledged
+    incident and one more for a placement that is not `exact`."""
+    base = SEVERITY_BY_LEVEL.get(incident.level, types.DiagnosticSeverity.Error)
+    if overrides and incident.level in overrides:
+        base = SEVERITY_NAMES.get(overrides[incident.level], base)
+    steps = (incident.status == "acknowledged") + (placement.kind != PlacementKind.EXACT)
+    return types.DiagnosticSeverity(min(int(base) + steps, int(types.DiagnosticSeverity.Hint)))
+
+
+def ago(when: datetime, now: datetime) -> str:
+    """`3 min ago`, `5 h ago`, `2 d ago`: short, for a one-line message."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    seconds = max(0, int((now - when).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= size:
+            return f"{seconds // size} {unit} ago"
+    return "just now"  # pragma: no cover - the loop always returns
+
+
+def headline(incident: Incident) -> str:
+    """`Type: message`, falling back to the stored title."""
+    if incident.error_type and incident.message:
+        first = incident.message.strip().splitlines()[0] if incident.message.strip() else ""
+        return f"{incident.error_type}: {first}" if first else incident.error_type
+    return incident.title or incident.error_type or incident.message or f"incident {incident.id}"
+
+
+def message(placed: PlacedIncident, now: datetime) -> str:
+    incident = placed.incident
+    events = "1 event" if incident.event_count == 1 else f"{incident.event_count} events"
+    parts = [events, f"last seen {ago(incident.last_seen, now)}"]
+    if incident.environments:
+        parts.append(", ".join(incident.environments))
+    if incident.status == "acknowledged":
+        parts.append("acknowledged")
+    text = f"{headline(incident)} ({'; '.join(parts)})"
+    suffix = _STALE_SUFFIX.get(placed.placement.kind)
+    if suffix is not None:
+        if placed.placement.kind == PlacementKind.CHANGED and placed.commit:
+            suffix += f" {placed.commit[:7]}"
+        text += f" — {suffix}"
+    return text
+
+
+def to_diagnostic(
+    placed: PlacedIncident,
+    lines: Sequence[str],
+    encoding: str,
+    *,
+    now: datetime | None = None,
+    severity_overrides: Mapping[str, str] | None = None,
+    show_related: bool = True,
+) -> types.Diagnostic | None:
+    """The diagnostic for one placed incident, or None when it has no line (deleted)."""
+    line = placed.placement.line
+    if line is None:
+        return None
+    incident = placed.incident
+    related = None
+    if show_related and placed.related:
+        related = [
+            types.DiagnosticRelatedInformation(
+                location=types.Location(
+                    uri=r.uri,
+                    range=types.Range(types.Position(r.line, 0), types.Position(r.line, 0)),
+                ),
+                message=r.label,
+            )
+            for r in placed.related
+        ]
+    return types.Diagnostic(
+        range=line_range(lines, line, encoding),
+        message=message(placed, now or datetime.now(UTC)),
+        severity=severity(incident, placed.placement, severity_overrides),
+        source=SOURCE,
+        code=incident.id,
+        code_description=types.CodeDescription(href=incident.url) if incident.url else None,
+        data={"incidentId": incident.id, "placement": placed.placement.kind.value},
+        related_information=related,
+    )
+
+
+def incident_id_of(diagnostic: types.Diagnostic) -> int | None:
+    """The incident id a diagnostic came back with (code-action context), or None."""
+    if diagnostic.source != SOURCE:
+        return None
+    data = diagnostic.data
+    if isinstance(data, dict) and isinstance(data.get("incidentId"), int):
+        return int(data["incidentId"])
+    if isinstance(diagnostic.code, int):
+        return diagnostic.code
+    if isinstance(diagnostic.code, str) and diagnostic.code.isdigit():
+        return int(diagnostic.code)
+    return None

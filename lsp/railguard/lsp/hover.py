@@ -1,0 +1,87 @@
+"""Hover text for an incident: the stack trace as Markdown, innermost frame first.
+
+Pure code. Frames that exist in the workspace become links to their *current* line (computed by
+the server and passed in as `locations`); the rest are plain text. Also the plain-text trace
+that `railguard.copyStackTrace` returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from railguard.lsp.diagnostics import headline
+from railguard.lsp.paths import innermost_first
+from railguard.wire.models import Frame, Incident
+
+#: Frames shown before the hover says "… N more".
+MAX_FRAMES = 30
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "—"
+
+
+def _escape(text: str) -> str:
+    for char in "\\`*_[]<>|":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def frame_label(frame: Frame) -> str:
+    where = frame.path or frame.original_path or frame.module or "?"
+    line = f":{frame.line}" if frame.line is not None else ""
+    function = f" in {frame.function}" if frame.function else ""
+    return f"{where}{line}{function}"
+
+
+def stack_text(incident: Incident) -> str:
+    """The trace as plain text, innermost frame first, with the source line when known."""
+    out = [headline(incident)]
+    for frame in innermost_first(incident):
+        out.append(f"  at {frame_label(frame)}")
+        if frame.context_line:
+            out.append(f"      {frame.context_line.strip()}")
+    return "\n".join(out)
+
+
+def hover_markdown(
+    incident: Incident,
+    *,
+    commit: str | None,
+    placement: str,
+    locations: Mapping[int, str] | None = None,
+) -> str:
+    """Markdown for the hover. `locations` maps a frame's index in the innermost-first stack
+    to a link target (a `file:` URI with `#L<line>`) for frames found in the workspace."""
+    locations = locations or {}
+    lines = [f"**{_escape(headline(incident))}**", ""]
+    lines.append(
+        f"{incident.event_count} events · first seen {_when(incident.first_seen)} · "
+        f"last seen {_when(incident.last_seen)}"
+    )
+    facts = [f"status **{incident.status}**", f"level {incident.level}"]
+    if incident.environments:
+        facts.append("environment " + ", ".join(_escape(e) for e in incident.environments))
+    if commit:
+        facts.append(f"commit `{commit[:12]}`")
+    if placement != "exact":
+        facts.append(f"placement *{placement}*")
+    lines += ["", " · ".join(facts), ""]
+    frames = innermost_first(incident)
+    for index, frame in enumerate(frames[:MAX_FRAMES]):
+        label = _escape(frame_label(frame))
+        target = locations.get(index)
+        marker = "" if frame.in_app else " *(library)*"
+        lines.append(
+            f"{index + 1}. [{label}]({target}){marker}"
+            if target
+            else f"{index + 1}. {label}{marker}"
+        )
+        if frame.context_line:
+            code = frame.context_line.strip().replace("`", "'")
+            lines.append(f"   `{code}`")
+    if len(frames) > MAX_FRAMES:
+        lines.append(f"\n… {len(frames) - MAX_FRAMES} more frames")
+    lines += ["", f"[Open incident #{incident.id}]({incident.url})"]
+    return "\n".join(lines)
