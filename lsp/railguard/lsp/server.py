@@ -84,7 +84,7 @@ class RailguardServer(LanguageServer):
         self.file_index: dict[Path, FileIndex] = {}
         self.placed: dict[str, list[PlacedIncident]] = {}
         self._linemaps: dict[str, dict[tuple[int | None, str], pl.LineMap | None]] = {}
-        self._disk_maps: dict[tuple[Path, str, str, int], pl.LineMap | None] = {}
+        self._disk_maps: dict[tuple[Path, str, str, int], pl.LineMap] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self.debounce: dict[str, asyncio.Task[None]] = {}
         self._told: set[str] = set()
@@ -272,16 +272,16 @@ class RailguardServer(LanguageServer):
                 self._disk_maps.clear()
             text = await asyncio.to_thread(path.read_text, "utf-8", "replace")
             old = await folder.repo.file_at(commit, rel) if commit else None
-            self._disk_maps[key] = (
-                pl.LineMap(pl.split_lines(old), pl.split_lines(text)) if old is not None else None
+            # Without the commit's text, the "old" side is unknown: map by context, but keep
+            # the disk lines so that the next hover does not read the file again.
+            self._disk_maps[key] = pl.LineMap(
+                pl.split_lines(old) if old is not None else [],
+                pl.split_lines(text),
+                hunks=None if old is not None else [],
             )
-            if old is None:
-                self._disk_maps[key] = None
-                return pl.place_by_context(pl.split_lines(text), frame.line, context_of(frame)).line
         mapping = self._disk_maps[key]
-        if mapping is None:
-            text = await asyncio.to_thread(path.read_text, "utf-8", "replace")
-            return pl.place_by_context(pl.split_lines(text), frame.line, context_of(frame)).line
+        if not mapping.old:
+            return pl.place_by_context(mapping.new, frame.line, context_of(frame)).line
         return mapping.place(frame.line, context_of(frame)).line
 
     def invalidate_placements(self) -> None:
