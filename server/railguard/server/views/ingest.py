@@ -14,7 +14,7 @@ import orjson
 from aiohttp import web
 from pydantic import ValidationError
 
-from railguard.server.errors import Unprocessable, error_response
+from railguard.server.errors import DATABASE_DOWN, Unprocessable, error_response
 from railguard.server.http import validation_details
 from railguard.server.ingest import decompress, envelope, event, sentry_auth
 from railguard.server.ingest.errors import AuthError, BadRequest, IngestError, PayloadTooLarge
@@ -139,6 +139,10 @@ async def sentry_envelope(request: web.Request) -> web.Response:
         return _refusal(exc.status, exc.reason)
     except _RateLimited as exc:
         return _refusal(429, "rate limited", sentry_rate_limit_headers(exc.retry_after, exc.reason))
+    except DATABASE_DOWN:
+        # The key lookup needs the database once its cache entry expires: SDKs must back off
+        # and record the drop (429 with both headers), not lose the envelope to a 503.
+        return _refusal(429, "rate limited", sentry_rate_limit_headers(5, "unavailable"))
 
 
 async def _sentry_envelope(request: web.Request) -> web.Response:
@@ -187,6 +191,10 @@ async def sentry_store(request: web.Request) -> web.Response:
         return _refusal(exc.status, exc.reason)
     except _RateLimited as exc:
         return _refusal(429, "rate limited", sentry_rate_limit_headers(exc.retry_after, exc.reason))
+    except DATABASE_DOWN:
+        # The key lookup needs the database once its cache entry expires: SDKs must back off
+        # and record the drop (429 with both headers), not lose the envelope to a 503.
+        return _refusal(429, "rate limited", sentry_rate_limit_headers(5, "unavailable"))
 
 
 async def _sentry_store(request: web.Request) -> web.Response:
