@@ -19,18 +19,27 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import asyncpg
+import pytest
 
 from railguard.server.embedded_db import EmbeddedPostgres
 from railguard.server.migrations import migrate_up
 
 LONG = os.environ.get("RAILGUARD_LONG_TESTS") == "1"
+#: Long variants: `@slow` marks them `slow` and skips them unless RAILGUARD_LONG_TESTS=1. (Kept
+#: here rather than in a tests/fault/conftest.py: a second module named `conftest` shadows the
+#: root one for `from conftest import ...` in other folders.)
+_skip_short = pytest.mark.skipif(not LONG, reason="long variant: set RAILGUARD_LONG_TESTS=1")
+
+
+def slow(test: Any) -> Any:
+    return pytest.mark.slow(_skip_short(test))
 
 
 def free_port() -> int:
@@ -285,3 +294,24 @@ async def start_database(home: Path) -> Database:
     url = admin.rsplit("/", 1)[0] + "/railguard_fault"
     await migrate_up(url)
     return Database(pg, url)
+
+
+@pytest.fixture
+async def own_database(tmp_path: Path) -> AsyncIterator[Database]:
+    """A private embedded PostgreSQL with a migrated database, stopped at the end."""
+    db = await start_database(tmp_path / "pg")
+    try:
+        yield db
+    finally:
+        await asyncio.to_thread(db.pg.stop, "immediate")
+
+
+@pytest.fixture
+def server(own_database: Database, tmp_path: Path) -> Iterator[Server]:
+    """`railguard serve` on the test's own database, stopped at the end."""
+    srv = Server(own_database.url, tmp_path / "server.log")
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures `server` and `own_database` are imported from faultkit)
 """Nothing acknowledged is lost (performance-and-reliability §5): kill -9 of the server and an
 immediate PostgreSQL stop in the middle of a load, then restart and count.
 
@@ -18,7 +19,10 @@ from faultkit import (
     Server,
     check_outcome,
     make_project,
+    own_database,  # noqa: F401  (fixture)
+    server,  # noqa: F401  (fixture)
     session,
+    slow,
     stored_counts,
     wait_until,
 )
@@ -49,7 +53,7 @@ async def test_kill_9_of_the_server_mid_load_loses_no_acknowledged_event(
     await _kill9_rounds(server, own_database, 1)
 
 
-@pytest.mark.slow
+@slow
 async def test_kill_9_repeatedly_under_longer_load(server: Server, own_database: Database) -> None:
     await _kill9_rounds(server, own_database, 5)
 
@@ -99,6 +103,6 @@ async def test_postgres_immediate_stop_mid_load_degrades_then_recovers_without_r
     await _pg_outage(server, own_database, 1.0)
 
 
-@pytest.mark.slow
+@slow
 async def test_postgres_outage_of_half_a_minute(server: Server, own_database: Database) -> None:
     await _pg_outage(server, own_database, 30.0)
