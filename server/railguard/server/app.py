@@ -87,6 +87,12 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await pool.close()
 
 
+async def _end_streams(app: web.Application) -> None:
+    # Live streams never finish on their own; without this a graceful stop waits them out.
+    if LIVE in app:
+        app[LIVE].close_subscribers()
+
+
 def create_app(settings: Settings) -> web.Application:
     """Build the app; the pool, writer and live hub start on startup and stop on cleanup."""
     app = web.Application(
@@ -99,5 +105,6 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[HASHER] = password_hasher(settings.argon2_memory_kib, settings.argon2_time_cost)
     app.cleanup_ctx.append(_database)
+    app.on_shutdown.append(_end_streams)
     setup_routes(app, all_endpoints(), urlsplit(settings.public_url).path.rstrip("/"))
     return app

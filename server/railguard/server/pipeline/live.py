@@ -28,11 +28,12 @@ _PAGE = 1000
 
 
 class Subscription:
-    """One client's bounded queue of incident rows; `closed` is set when it fell behind."""
+    """One client's bounded queue of incident rows. `closed` is set when it fell behind or the
+    server is shutting down; a `None` in the queue wakes a reader waiting for the next row."""
 
     def __init__(self, project_id: int, maxsize: int = 1000) -> None:
         self.project_id = project_id
-        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=maxsize)
+        self.queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=maxsize)
         self.closed = asyncio.Event()
 
     def offer(self, row: dict[str, Any]) -> None:
@@ -40,6 +41,11 @@ class Subscription:
             self.queue.put_nowait(row)
         except asyncio.QueueFull:
             self.closed.set()
+
+    def close(self) -> None:
+        self.closed.set()
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(None)
 
 
 class LiveHub:
@@ -69,9 +75,13 @@ class LiveHub:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        self.close_subscribers()
+
+    def close_subscribers(self) -> None:
+        """End every stream now (server shutdown); clients reconnect and resume by seq."""
         for subs in self._subs.values():
             for sub in subs:
-                sub.closed.set()
+                sub.close()
 
     def poke(self, seq: int | None = None) -> None:
         """Something committed (seq known or not): read the changes soon."""

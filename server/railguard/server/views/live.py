@@ -73,6 +73,8 @@ async def live(request: web.Request) -> web.StreamResponse:
             except TimeoutError:
                 await response.write(b": ping\n\n")
                 continue
+            if change is None:
+                break  # the server is shutting down
             if change["change_seq"] <= cursor:
                 continue  # already sent during catch-up
             await response.write(_frame(change, base))
