@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from conftest import Api
+from support import Api
 
 Client = TestClient[Any, Any]
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import sentry_sdk
 
-from conftest import free_port, wait_for_health
+from support import free_port, wait_for_health
 
 
 def run(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import aiohttp
 
-from conftest import ServedBackend
+from support import ServedBackend
 from workspace import call
 
 

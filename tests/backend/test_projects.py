@@ -8,7 +8,7 @@ import pytest
 import sentry_sdk
 from aiohttp.test_utils import TestClient
 
-from conftest import Account, Api
+from support import Account, Api
 
 Client = TestClient[Any, Any]
 

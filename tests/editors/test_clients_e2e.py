@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ServedBackend
+from support import ServedBackend
 from workspace import IncidentRepo, incident_repo
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,7 +20,7 @@ import orjson
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from conftest import Account, Api
+from support import Account, Api
 
 T = TypeVar("T")
 Client = TestClient[Any, Any]

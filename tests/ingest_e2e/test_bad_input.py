@@ -24,9 +24,9 @@ from hypothesis import given
 from hypothesis import settings as hp_settings
 from hypothesis import strategies as st
 
-from conftest import Api
 from railguard.server.settings import Settings
 from railguard.wire.models import NativeEvent
+from support import Api
 
 MiB = 1024 * 1024
 NATIVE_FIELDS = sorted(NativeEvent.model_fields)

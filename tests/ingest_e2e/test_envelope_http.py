@@ -25,9 +25,9 @@ from e2e import (
 )
 from yarl import URL
 
-from conftest import Api, free_port
 from railguard.server.app import create_app
 from railguard.server.settings import Settings
+from support import Api, free_port
 
 CORS_EXPOSED = {"x-sentry-error", "x-sentry-rate-limits", "retry-after"}
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from e2e import Ctx, event_envelope, new_project, sentry_event, sql
 
-from conftest import Api
+from support import Api
 
 SHA_A = "a" * 8 + "1b2c3d4e5f60718293a4b5c6d7e8f90"
 SHA_B = "b" * 8 + "1b2c3d4e5f60718293a4b5c6d7e8f90"

@@ -10,7 +10,7 @@ import orjson
 import pytest
 from e2e import Ctx, new_project
 
-from conftest import Api
+from support import Api
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 from e2e import Ctx, event_envelope, new_project, sentry_event
 
-from conftest import Api, free_port
 from railguard.server.app import create_app
 from railguard.server.settings import Settings
+from support import Api, free_port
 
 DEADLINE = 2.0
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from e2e import Ctx, event_envelope, event_id, new_project, sentry_event, sql, stored_payload
 
-from conftest import Api
+from support import Api
 
 SHA = "3f786850e387550fdab836ed7e6dc881de23001b"
 

@@ -15,7 +15,7 @@ import pytest
 from e2e import Ctx, new_project
 from test_python_sdk import make_repo
 
-from conftest import Api
+from support import Api
 
 CLIENT = Path(__file__).resolve().parent.parent / "clients" / "node"
 

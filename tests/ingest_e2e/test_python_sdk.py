@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from conftest import Api
+from support import Api
 
 APP = {
     "shop/__init__.py": "",

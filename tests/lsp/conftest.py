@@ -1,77 +1,26 @@
 """Fixtures for the language-server tests: real git repositories and an LSP client.
 
 `make_repo` builds a real repository whose history moves lines between the incident's commit
-and HEAD. The `lsp` fixture starts `python -m railguard.lsp` over stdio with pytest-lsp,
+and HEAD; `tenant` is a user of a running `railguard serve` (real PostgreSQL) whose project is
+that repository. The `client` fixture starts `python -m railguard.lsp` over stdio with pytest-lsp,
 parametrised over VS Code (utf-16, showDocument) and Neovim 0.11 (utf-8) capabilities.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_lsp
-import standin_backend as standin
-from aiohttp.test_utils import TestServer
-from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from lspkit import ABOVE_IN_B, CALC_AT_A, REPOSITORY, Repo, git
+from pytest_lsp import ClientServerConfig, LanguageClient
 
-REPOSITORY = "github.com/acme/shop"
-
-CALC_AT_A = """\
-import math
-
-
-def helper(x):
-    return math.sqrt(x)
-
-
-def divide(a, b):
-    # the crash below
-    return a / b
-
-
-def unused():
-    pass
-"""  # "return a / b" is line 10 at commit A
-
-ABOVE_IN_B = """\
-import os
-import sys
-
-BANNER = "☃ café 😀"
-
-"""  # five lines inserted above at HEAD
-
-
-def git(cwd: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    return subprocess.run(
-        ["git", "-C", str(cwd), *args], check=True, capture_output=True, text=True, env=env
-    ).stdout.strip()
-
-
-@dataclass
-class Repo:
-    root: Path
-    commit_a: str
-    head: str
-
-    @property
-    def calc(self) -> Path:
-        return self.root / "app" / "calc.py"
+from workspace import Tenant, new_tenant
 
 
 @pytest.fixture
@@ -98,16 +47,9 @@ def repo(make_repo: Callable[[], Repo]) -> Repo:
 
 
 @pytest.fixture
-async def backend() -> AsyncIterator[standin.StandinState]:
-    """DEVELOPMENT AID: the in-memory stand-in backend (see standin_backend.py)."""
-    state = standin.StandinState(repository=REPOSITORY)
-    state.projects.append(standin.project(REPOSITORY))
-    server = TestServer(standin.create_app(state), host="127.0.0.1")
-    await server.start_server()
-    state.url = str(server.make_url("")).rstrip("/")
-    yield state
-    state.close()
-    await server.close()
+async def tenant(served_backend: Any) -> Tenant:
+    """A user of the running backend whose project is the test repository's `origin`."""
+    return await new_tenant(served_backend.url, REPOSITORY)
 
 
 _CONFIG_HOME = tempfile.mkdtemp(prefix="railguard-lsp-test-")
@@ -128,16 +70,3 @@ async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest) -> 
     lsp_client.client_spec = request.param  # type: ignore[attr-defined]
     yield
     await lsp_client.shutdown_session()
-
-
-async def initialize(client: LanguageClient, root: Path, options: dict[str, object]) -> None:
-    spec = getattr(client, "client_spec", "visual-studio-code")
-    uri = root.as_uri()
-    await client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities(spec),
-            root_uri=uri,
-            workspace_folders=[types.WorkspaceFolder(uri=uri, name=root.name)],
-            initialization_options=options,
-        )
-    )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import lspkit
 import pytest
-import standin_backend as standin
 from lsprotocol import types
 
 from railguard.lsp.diagnostics import (
@@ -20,7 +20,7 @@ from railguard.wire.models import Incident
 
 UTF8 = types.PositionEncodingKind.Utf8
 UTF16 = types.PositionEncodingKind.Utf16
-NOW = standin.NOW + timedelta(minutes=5)
+NOW = lspkit.NOW + timedelta(minutes=5)
 SEV = types.DiagnosticSeverity
 # Accented letters, a snowman (BMP, 3 bytes in utf-8) and an emoji (2 utf-16 units, 4 bytes).
 UNICODE = '    s = "é☃😀" + café(x)  '
@@ -28,7 +28,7 @@ LINES = ["def f(x):", UNICODE, ""]
 
 
 def incident(**update: object) -> Incident:
-    base = standin.make_incident(42, path="app/calc.py", line=2, commit="a1b2c3d4e5f6")
+    base = lspkit.make_incident(42, path="app/calc.py", line=2, commit="a1b2c3d4e5f6")
     return base.model_copy(update=update)
 
 
@@ -135,10 +135,10 @@ def test_related_frames_and_counts() -> None:
         None,
         (RelatedFrame("file:///r/app/main.py", 7, "called from app/main.py:9 in main"),),
     )
-    diag = to_diagnostic(p, LINES, UTF8, now=standin.NOW)
+    diag = to_diagnostic(p, LINES, UTF8, now=lspkit.NOW)
     assert diag is not None and "(1 event; last seen 2 d ago" in diag.message
     assert diag.related_information is not None
     (rel,) = diag.related_information
     assert rel.location.uri == "file:///r/app/main.py" and rel.location.range.start.line == 7
-    hidden = to_diagnostic(p, LINES, UTF8, now=standin.NOW, show_related=False)
+    hidden = to_diagnostic(p, LINES, UTF8, now=lspkit.NOW, show_related=False)
     assert hidden is not None and hidden.related_information is None

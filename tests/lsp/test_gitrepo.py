@@ -6,7 +6,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import CALC_AT_A, Repo, git
+from lspkit import CALC_AT_A, Repo, git
+
 from railguard.lsp.gitrepo import GitRepo, repo_info
 
 

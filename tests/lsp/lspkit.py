@@ -1,0 +1,127 @@
+"""Helpers for the language-server tests: a real git repository whose history moved the crash
+line, and the initialize handshake. Imported by the tests; the fixtures are in conftest.py."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from lsprotocol import types
+from pytest_lsp import LanguageClient, client_capabilities
+
+from railguard.wire.models import Frame, Incident
+
+REPOSITORY = "github.com/acme/shop"
+
+CALC_AT_A = """\
+import math
+
+
+def helper(x):
+    return math.sqrt(x)
+
+
+def divide(a, b):
+    # the crash below
+    return a / b
+
+
+def unused():
+    pass
+"""  # "return a / b" is line 10 at commit A
+
+ABOVE_IN_B = """\
+import os
+import sys
+
+BANNER = "☃ café 😀"
+
+"""  # five lines inserted above at HEAD
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    return subprocess.run(
+        ["git", "-C", str(cwd), *args], check=True, capture_output=True, text=True, env=env
+    ).stdout.strip()
+
+
+@dataclass
+class Repo:
+    root: Path
+    commit_a: str
+    head: str
+
+    @property
+    def calc(self) -> Path:
+        return self.root / "app" / "calc.py"
+
+
+async def initialize(client: LanguageClient, root: Path, options: dict[str, object]) -> None:
+    spec = getattr(client, "client_spec", "visual-studio-code")
+    uri = root.as_uri()
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities(spec),
+            root_uri=uri,
+            workspace_folders=[types.WorkspaceFolder(uri=uri, name=root.name)],
+            initialization_options=options,
+        )
+    )
+
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def make_incident(
+    incident_id: int,
+    *,
+    path: str,
+    line: int,
+    commit: str | None,
+    context_line: str | None = None,
+    level: str = "error",
+    project_id: int = 1,
+    stack: list[Frame] | None = None,
+) -> Incident:
+    top = Frame(
+        path=path,
+        original_path=f"/srv/app/{path}",
+        function="divide",
+        line=line,
+        in_app=True,
+        context_line=context_line,
+    )
+    return Incident.model_validate(
+        {
+            "id": incident_id,
+            "project_id": project_id,
+            "status": "open",
+            "level": level,
+            "error_type": "ZeroDivisionError",
+            "message": "division by zero",
+            "title": "ZeroDivisionError: division by zero",
+            "fingerprint": f"fp{incident_id}",
+            "grouping_version": 1,
+            "event_count": 3,
+            "first_seen": NOW,
+            "last_seen": NOW,
+            "environments": ["production"],
+            "first_commit": commit,
+            "latest_commit": commit,
+            "top_frame": top,
+            "stack": stack if stack is not None else [top],
+            "change_seq": 0,
+            "change_kind": "new",
+            "url": f"http://railguard.example/incidents/{incident_id}",
+        }
+    )

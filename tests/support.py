@@ -1,0 +1,112 @@
+"""Helpers shared by the test folders: HTTP accounts and projects, a served backend's handle,
+free ports and health waits. Fixtures live in conftest.py; tests import helpers from here
+(never from a conftest, whose module name is shared by every folder's conftest)."""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+from aiohttp.test_utils import TestClient
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Account:
+    id: int
+    email: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class Api:
+    """Helpers that set up state through the public API, as a user would."""
+
+    def __init__(self, client: TestClient[Any, Any]) -> None:
+        self.client = client
+
+    async def account(self, email: str | None = None, password: str = "correct horse") -> Account:
+        email = email or f"user-{secrets.token_hex(4)}@example.com"
+        resp = await self.client.post(
+            "/api/v1/auth/signup", json={"email": email, "password": password}
+        )
+        assert resp.status == 201, await resp.text()
+        user = await resp.json()
+        resp = await self.client.post(
+            "/api/v1/auth/login", json={"email": email, "password": password}
+        )
+        assert resp.status == 201, await resp.text()
+        return Account(user["id"], email, (await resp.json())["token"])
+
+    async def project(
+        self, owner: Account, repository: str | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        repository = repository or f"github.com/acme/app-{secrets.token_hex(3)}"
+        resp = await self.client.post(
+            "/api/v1/projects",
+            json={"name": "app", "repository": repository, **extra},
+            headers=owner.headers,
+        )
+        assert resp.status == 201, await resp.text()
+        body: dict[str, Any] = await resp.json()
+        return body
+
+
+@dataclass
+class ServedBackend:
+    url: str
+    database_url: str
+    process: subprocess.Popen[bytes]
+
+
+def wait_for_health(
+    url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30
+) -> None:
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited {proc.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/v1/health", timeout=1) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server did not become healthy:\n{log.read_text()}")
+
+
+async def http_json(
+    method: str, url: str, *, token: str | None = None, json: Any = None
+) -> tuple[int, Any]:
+    """One request against a served backend, for tests that do not use the in-process client."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, url, json=json, headers=headers) as resp,
+    ):
+        body = await resp.json(content_type=None) if resp.content_length != 0 else None
+        return resp.status, body
