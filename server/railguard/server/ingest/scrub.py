@@ -11,13 +11,19 @@
 
 Stack frame identity (function names, paths, modules) is never touched, so grouping and the
 editor's line mapping keep working. Nesting deeper than `MAX_DEPTH` is cut off.
+
+Cost: which value rules can match at all is decided once per payload on its orjson text (C
+speed); strings are only looked at for those rules, usually none. Parts that need no change are
+shared with the input, not copied. On 46 KB SDK events this took scrubbing from ~0.95 ms to
+~0.4 ms an event (it was 47 % of the server's CPU under load).
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
+
+import orjson
 
 __all__ = ["FILTERED", "MAX_DEPTH", "scrub", "scrub_string"]
 
@@ -61,14 +67,21 @@ _PEM_RE = re.compile(
 )
 
 
+# Keys repeat endlessly (headers, vars): their verdicts are cached, short keys only and at most
+# `_KEY_CACHE_SIZE` of them (then the cache starts over), so it stays small.
+_KEY_CACHE: dict[str, bool] = {}
+_KEY_CACHE_SIZE = 4096
+
+
 def _sensitive(key: str) -> bool:
-    # Keys repeat endlessly (headers, vars); cache short ones so the cache stays small.
-    return _sensitive_short(key) if len(key) <= 64 else _match_key(key)
-
-
-@functools.lru_cache(maxsize=4096)
-def _sensitive_short(key: str) -> bool:
-    return _match_key(key)
+    verdict = _KEY_CACHE.get(key)
+    if verdict is None:
+        verdict = _match_key(key)
+        if len(key) <= 64:
+            if len(_KEY_CACHE) >= _KEY_CACHE_SIZE:
+                _KEY_CACHE.clear()
+            _KEY_CACHE[key] = verdict
+    return verdict
 
 
 def _match_key(key: str) -> bool:
@@ -94,20 +107,168 @@ def _card(match: re.Match[str]) -> str:
 
 def scrub_string(text: str) -> str:
     """Apply the value rules (bearer tokens, cards, URL passwords, PEM keys) to one string."""
-    if "PRIVATE KEY-----" in text:
+    return _scrub_string(text, _ALL_RULES)
+
+
+# The value rules, as bits: which of them can match anywhere in a payload is decided once, on
+# its JSON text (see `_possible_rules`), so most strings skip the per-string checks entirely.
+_PEM, _BEARER, _USERINFO, _CARD = 1, 2, 4, 8
+_ALL_RULES = _PEM | _BEARER | _USERINFO | _CARD
+# Looser than `_USERINFO_RE` (no length bounds, no scheme): it matches wherever that one matches
+# in a string, also after JSON escaping, whose escapes never contain `:`, `/`, `@` or spaces.
+_USERINFO_HINT_RE = re.compile(r"://[^:/@\s]*:[^@/\s]+@")
+
+
+def _scrub_string(text: str, rules: int) -> str:
+    if rules & _PEM and "PRIVATE KEY-----" in text:
         text = _PEM_RE.sub(FILTERED, text)
-    if "earer" in text or "EARER" in text:
+    if rules & _BEARER and ("earer" in text or "EARER" in text):
         text = _BEARER_RE.sub(f"Bearer {FILTERED}", text)
-    if "://" in text:
+    if rules & _USERINFO and "://" in text:
         text = _USERINFO_RE.sub(rf"\1:{FILTERED}@", text)
-    if _CARD_HINT_RE.search(text):
+    if rules & _CARD and _CARD_HINT_RE.search(text):
         text = _CARD_RE.sub(_card, text)
     return text
 
 
-def scrub(payload: Any, *, _depth: int = 0) -> Any:
-    """A scrubbed deep copy of a JSON-like value (dicts, lists, scalars)."""
-    if _depth > MAX_DEPTH:
+def _possible_rules(payload: Any) -> int:
+    """The value rules that can match some string of `payload`, judged on its JSON text.
+
+    Every rule's trigger is made of characters JSON never escapes (letters, digits, space, `-`,
+    `:`, `/`, `@`), so a trigger inside a string is also in the text: a rule absent from the
+    text cannot match any string, and the per-string work for it is skipped. Substitutions only
+    insert `[Filtered]` (no digits, no trigger), so they cannot wake a skipped rule either.
+    """
+    try:
+        raw = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # integers past 64 bits, odd objects: check every string
+        return _ALL_RULES
+    rules = 0
+    if b"PRIVATE KEY-----" in raw:
+        rules |= _PEM
+    if b"earer" in raw or b"EARER" in raw:
+        rules |= _BEARER
+    if b"://" in raw and _USERINFO_HINT_RE.search(raw.decode()):
+        rules |= _USERINFO
+    if _card_hint(raw):
+        rules |= _CARD
+    return rules
+
+
+# `_CARD_HINT_RE` (13 digits, single spaces or dashes between) on a whole payload, without
+# the regex engine's cost per character: digits become 1, separators 2, anything else 0 (bytes
+# of non-ASCII characters count as digits, so Unicode digits, which `\d` also matches, are
+# never missed); a double separator breaks a number, single ones vanish; 13 ones remain.
+_CARD_TABLE = bytes(
+    0x31 if 0x30 <= b <= 0x39 or b >= 0x80 else 0x32 if b in b" -" else 0x30 for b in range(256)
+)
+
+
+def _card_hint(raw: bytes) -> bool:
+    return b"1111111111111" in raw.translate(_CARD_TABLE).replace(b"22", b"0").replace(b"2", b"")
+
+
+def scrub(payload: Any) -> Any:
+    """A scrubbed copy of a JSON-like value (dicts, lists, scalars); the input is untouched.
+
+    Parts that need no change are shared with the input rather than copied (copy on write).
+    """
+    return _scrub(payload, 0, _possible_rules(payload))
+
+
+def _scrub(value: Any, depth: int, rules: int) -> Any:
+    if depth >= MAX_DEPTH:
+        return _scrub_deep(value, depth)
+    if isinstance(value, dict):
+        return _scrub_dict(value, depth, rules)
+    if isinstance(value, list | tuple):
+        return _scrub_list(value, depth, rules)
+    if isinstance(value, str):
+        return _scrub_string(value, rules) if rules else value
+    return value
+
+
+def _scrub_dict(value: dict[Any, Any], depth: int, rules: int) -> dict[str, Any]:
+    # The hot loop of ingest for large events: plain type checks, no calls for plain values.
+    changed: dict[str, Any] | None = None
+    cache = _KEY_CACHE
+    for key, item in value.items():
+        if item is None:
+            continue
+        if key.__class__ is not str:  # not from JSON; rebuild with string keys
+            return {str(k): _scrub_value(str(k), v, depth, rules) for k, v in value.items()}
+        sensitive = cache.get(key)
+        if sensitive is None:
+            sensitive = _sensitive(key)
+        if sensitive:
+            new: Any = FILTERED
+        elif item.__class__ is str:
+            if not rules or key in _SKIP_VALUE_KEYS:
+                continue
+            new = _scrub_string(item, rules)
+        elif isinstance(item, dict | list | tuple):
+            new = _scrub(item, depth + 1, rules)
+        elif isinstance(item, str):  # a str subclass
+            if not rules or key in _SKIP_VALUE_KEYS:
+                continue
+            new = _scrub_string(item, rules)
+        else:
+            continue
+        if new is not item:
+            if changed is None:
+                changed = {}
+            changed[key] = new
+    return value if changed is None else {**value, **changed}
+
+
+def _scrub_value(name: str, item: Any, depth: int, rules: int) -> Any:
+    """The scrubbed value of `name` in a dict at `depth`."""
+    if item is None:
+        return None
+    if _sensitive(name):
+        return FILTERED
+    if isinstance(item, str):
+        return item if not rules or name in _SKIP_VALUE_KEYS else _scrub_string(item, rules)
+    if isinstance(item, dict | list | tuple):
+        return _scrub(item, depth + 1, rules)
+    return item
+
+
+def _scrub_list(value: list[Any] | tuple[Any, ...], depth: int, rules: int) -> list[Any]:
+    items: list[Any] | None = None
+    for index, item in enumerate(value):
+        new: Any
+        if item.__class__ is str:
+            new = _scrub_string(item, rules) if rules else item
+        elif isinstance(item, list | tuple):
+            # [[name, value], …] pairs (request headers, cookies, tags): judge by name.
+            if (
+                len(item) == 2
+                and isinstance(item[0], str)
+                and item[1] is not None
+                and _sensitive(item[0])
+            ):
+                new = [item[0], FILTERED]
+            else:
+                new = _scrub(item, depth + 1, rules)
+        elif isinstance(item, dict):
+            new = _scrub(item, depth + 1, rules)
+        elif isinstance(item, str):  # a str subclass
+            new = _scrub_string(item, rules) if rules else item
+        else:
+            new = item
+        if new is not item and items is None:
+            items = list(value[:index])
+        if items is not None:
+            items.append(new)
+    if items is not None:
+        return items
+    return value if isinstance(value, list) else list(value)
+
+
+def _scrub_deep(payload: Any, depth: int) -> Any:
+    """The plain recursive walk, for what lies near the depth limit (rare): every rule."""
+    if depth > MAX_DEPTH:
         return _TRUNCATED
     if isinstance(payload, dict):
         result: dict[str, Any] = {}
@@ -116,14 +277,13 @@ def scrub(payload: Any, *, _depth: int = 0) -> Any:
             if _sensitive(name) and value is not None:
                 result[name] = FILTERED
             elif name in _SKIP_VALUE_KEYS:
-                result[name] = scrub(value, _depth=_depth + 1) if _container(value) else value
+                result[name] = _scrub_deep(value, depth + 1) if _container(value) else value
             else:
-                result[name] = scrub(value, _depth=_depth + 1)
+                result[name] = _scrub_deep(value, depth + 1)
         return result
     if isinstance(payload, list | tuple):
         items = []
         for item in payload:
-            # [[name, value], …] pairs (request headers, cookies, tags): judge by name.
             if (
                 isinstance(item, list | tuple)
                 and len(item) == 2
@@ -133,7 +293,7 @@ def scrub(payload: Any, *, _depth: int = 0) -> Any:
             ):
                 items.append([item[0], FILTERED])
             else:
-                items.append(scrub(item, _depth=_depth + 1))
+                items.append(_scrub_deep(item, depth + 1))
         return items
     if isinstance(payload, str):
         return scrub_string(payload)
