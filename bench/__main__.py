@@ -223,7 +223,7 @@ def _event_records(template: sdk_events.Template, count: int) -> list[tuple[Any,
 _COPY_COLUMNS = (
     "event_id", "project_id", "incident_id", "received_at", "occurred_at", "level", "error_type",
     "message", "commit_sha", "commit_source", "environment", "release", "deployment_id",
-    "platform", "tags", "stack", "payload",
+    "platform", "tags", "payload",
 )  # fmt: skip
 
 

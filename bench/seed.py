@@ -89,12 +89,12 @@ async def seed_project(
     await conn.execute(
         """
         INSERT INTO events (event_id, project_id, incident_id, received_at, occurred_at, level,
-            error_type, message, environment, release, platform, tags, stack, payload)
+            error_type, message, environment, release, platform, tags, payload)
         SELECT gen_random_uuid(), $1, $2::bigint + g % ($3::bigint - $2::bigint + 1),
                now() - (g % 864000) * interval '1 second',
                now() - (g % 864000) * interval '1 second', 'error', 'SeedError',
                'seeded failure', 'production', 'shop@2.4.1', 'python',
-               '{"tenant": "acme"}'::jsonb, '[]'::jsonb,
+               '{"tenant": "acme"}'::jsonb,
                '{"platform": "python", "level": "error", "seeded": true}'::jsonb
         FROM generate_series(1, $4::int) g
         """,

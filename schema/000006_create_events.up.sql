@@ -17,7 +17,8 @@ CREATE TABLE events (
     deployment_id  text,
     platform       text NOT NULL DEFAULT 'other',
     tags           jsonb NOT NULL DEFAULT '{}'::jsonb,
-    stack          jsonb NOT NULL DEFAULT '[]'::jsonb,
+    -- The scrubbed event as received; its frames are not stored again in a column of their own
+    -- (the incident keeps its latest event's reduced stack in incidents.latest_stack).
     payload        jsonb NOT NULL,
     PRIMARY KEY (event_id, received_at)
 ) PARTITION BY RANGE (received_at);

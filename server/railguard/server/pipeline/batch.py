@@ -161,7 +161,6 @@ def event_columns(
         cols["deployment_ids"].append(clean(ev.deployment_id))
         cols["platforms"].append(clean(ev.platform))
         cols["tags"].append(json_text(ev.tags))
-        cols["stacks"].append(json_text([frame_json(f) for f in ev.stack]))
         cols["payloads"].append(json_text(ev.payload))
     return cols
 
@@ -169,5 +168,5 @@ def event_columns(
 _EVENT_COLUMNS = (
     "event_ids", "project_ids", "incident_ids", "received_ats", "occurred_ats", "levels",
     "error_types", "messages", "commit_shas", "commit_sources", "environments", "releases",
-    "deployment_ids", "platforms", "tags", "stacks", "payloads",
+    "deployment_ids", "platforms", "tags", "payloads",
 )  # fmt: skip

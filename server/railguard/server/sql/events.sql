@@ -80,13 +80,13 @@ RETURNING id, project_id, grouping_version, fingerprint, change_seq;
 -- name: insert_events!
 INSERT INTO events (event_id, project_id, incident_id, received_at, occurred_at, level, error_type,
                     message, commit_sha, commit_source, environment, release, deployment_id,
-                    platform, tags, stack, payload)
+                    platform, tags, payload)
 SELECT * FROM unnest(:event_ids::uuid[], :project_ids::bigint[], :incident_ids::bigint[],
                      :received_ats::timestamptz[], :occurred_ats::timestamptz[], :levels::text[],
                      :error_types::text[], :messages::text[], :commit_shas::text[],
                      :commit_sources::text[], :environments::text[], :releases::text[],
                      :deployment_ids::text[], :platforms::text[], :tags::text[]::jsonb[],
-                     :stacks::text[]::jsonb[], :payloads::text[]::jsonb[]);
+                     :payloads::text[]::jsonb[]);
 
 -- name: bump_key_usage!
 UPDATE ingest_keys k SET usage_count = k.usage_count + u.n, last_used_at = now()
