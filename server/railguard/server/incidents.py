@@ -14,6 +14,11 @@ from railguard.server.errors import BadRequest, NotFound
 from railguard.wire import models as w
 
 Action = Literal["resolve", "acknowledge", "ignore", "reopen"]
+#: `full`: every frame as stored. `editor`: what a language server keeps of a listed incident:
+#: the crash frame whole, other in-app frames without pre/post context, library frames without
+#: any context (an editor fetches `GET /incidents/{id}` for a full hover).
+View = Literal["full", "editor"]
+VIEWS: tuple[View, ...] = ("full", "editor")
 _ACTION_STATUS: dict[str, tuple[str, str]] = {
     "resolve": ("resolved", "resolved"),
     "acknowledge": ("acknowledged", "acknowledged"),
@@ -31,9 +36,36 @@ def title_of(error_type: str, message: str) -> str:
     return text if len(text) <= 200 else text[:199] + "…"
 
 
-def incident_model(row: Any, public_base: str) -> w.Incident:
+def _same_frame(a: dict[str, Any], b: dict[str, Any] | None) -> bool:
+    keys = ("path", "line", "function")
+    return b is not None and all(a.get(k) == b.get(k) for k in keys)
+
+
+def editor_stack(stack: list[dict[str, Any]], top: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The stack for `view=editor` (see `View`)."""
+    crash = next(
+        (i for i in range(len(stack) - 1, -1, -1) if _same_frame(stack[i], top)),
+        next(
+            (i for i in range(len(stack) - 1, -1, -1)
+             if stack[i].get("in_app") and stack[i].get("line") is not None),
+            None,
+        ),
+    )  # fmt: skip
+    out = []
+    for i, frame in enumerate(stack):
+        if i != crash and isinstance(frame, dict):
+            frame = {**frame, "pre_context": [], "post_context": []}
+            if not frame.get("in_app"):
+                frame["context_line"] = None
+        out.append(frame)
+    return out
+
+
+def incident_model(row: Any, public_base: str, view: View = "full") -> w.Incident:
     data = dict(row)
     data["stack"] = data.pop("latest_stack", None) or []
+    if view == "editor":
+        data["stack"] = editor_stack(data["stack"], data.get("top_frame"))
     data["title"] = title_of(data["error_type"], data["message"])
     data["url"] = f"{public_base}/incidents/{data['id']}"
     return w.Incident.model_validate(data)
@@ -68,6 +100,7 @@ async def list_incidents(
     since: datetime | None,
     cursor: str | None,
     limit: int,
+    view: View = "full",
 ) -> w.IncidentPage:
     cursor_seen, cursor_id = decode_cursor(cursor) if cursor else (None, None)
     rows = await fetch_all(
@@ -76,7 +109,7 @@ async def list_incidents(
             since=since, cursor_seen=cursor_seen, cursor_id=cursor_id, limit=limit + 1,
         )
     )  # fmt: skip
-    items = [incident_model(r, public_base) for r in rows[:limit]]
+    items = [incident_model(r, public_base, view) for r in rows[:limit]]
     next_cursor = (
         encode_cursor(rows[limit - 1]["last_seen"], rows[limit - 1]["id"])
         if len(rows) > limit

@@ -38,6 +38,9 @@ def _filters(request: web.Request) -> dict[str, object]:
         raise Unprocessable("limit must be an integer.") from exc
     if not 1 <= limit <= 500:
         raise Unprocessable("limit must be between 1 and 500.")
+    view = q.get("view") or "full"
+    if view not in incidents.VIEWS:
+        raise Unprocessable(f"view must be one of {list(incidents.VIEWS)}.")
     return {
         "statuses": statuses,
         "path": q.get("path") or None,
@@ -45,6 +48,7 @@ def _filters(request: web.Request) -> dict[str, object]:
         "since": since,
         "cursor": q.get("cursor") or None,
         "limit": limit,
+        "view": view,
     }
 
 
@@ -122,6 +126,12 @@ _FILTERS = (
     QueryParam("since", "Only incidents seen at or after this ISO 8601 time."),
     QueryParam("cursor", "The next_cursor of the previous page."),
     QueryParam("limit", "Page size, 1 to 500 (default 100).", type="integer"),
+    QueryParam(
+        "view",
+        "`full` (default) or `editor`: only the crash frame keeps its pre/post context lines, "
+        "other in-app frames keep their context_line, library frames none (for editors, which "
+        "fetch one incident for its whole stack).",
+    ),
 )
 
 ENDPOINTS = [
