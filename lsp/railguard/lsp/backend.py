@@ -145,19 +145,24 @@ class Backend:
     async def _request(
         self, method: str, path: str, *, params: Any = None, body: Any = None
     ) -> Any:
+        raw = await self._raw(method, path, params=params, body=body)
+        try:
+            return json.loads(raw)
+        except ValueError as e:
+            raise BackendError(f"{method} {path}: the response is not JSON") from e
+
+    async def _raw(self, method: str, path: str, *, params: Any = None, body: Any = None) -> bytes:
         url = f"{self.base_url}/api/v1{path}"
         try:
             async with self._client().request(method, url, params=params, json=body) as resp:
                 raw = await resp.read()
                 if resp.status >= 400:
                     raise _http_error(resp.status, raw)
-                return json.loads(raw)
+                return raw
         except BackendError:
             raise
         except (aiohttp.ClientError, TimeoutError, OSError) as e:
             raise BackendError(f"cannot reach {self.base_url}: {_describe(e)}") from e
-        except ValueError as e:
-            raise BackendError(f"{method} {path}: the response is not JSON") from e
 
     async def _get(
         self,
@@ -192,16 +197,43 @@ class Backend:
     ) -> list[Incident]:
         """Every incident of the project with one of `statuses`, following `next_cursor`."""
         out: list[Incident] = []
+        async for page in self.incident_pages(project_id, statuses, view=None):
+            out.extend(page)
+        return out
+
+    async def incident_pages(
+        self,
+        project_id: int,
+        statuses: tuple[str, ...] = ("open", "acknowledged"),
+        *,
+        view: str | None = "editor",
+        limit: int = PAGE_LIMIT,
+    ) -> AsyncIterator[list[Incident]]:
+        """The project's incidents one page at a time, so that a caller can compact each page
+        before the next arrives. `view="editor"` asks for stacks without the context lines of
+        frames other than the crash frame (a backend that predates it sends everything)."""
         cursor: str | None = None
+        path = f"/projects/{project_id}/incidents"
         for _ in range(MAX_PAGES):
-            params = {"status": ",".join(statuses), "limit": str(PAGE_LIMIT)}
+            params = {"status": ",".join(statuses), "limit": str(limit)}
+            if view:
+                params["view"] = view
             if cursor:
                 params["cursor"] = cursor
-            page = await self._get(IncidentPage, f"/projects/{project_id}/incidents", params=params)
-            out.extend(page.items)
+            raw = await self._raw("GET", path, params=params)
+            try:
+                page = IncidentPage.model_validate_json(raw)
+            except ValidationError as e:
+                raise BackendError(
+                    f"GET {path}: unexpected response ({e.error_count()} errors)"
+                ) from e
+            del raw
             cursor = page.next_cursor
+            items = page.items
+            del page
+            yield items
             if not cursor:
-                return out
+                return
         raise BackendError(f"incidents of project {project_id}: more than {MAX_PAGES} pages")
 
     async def incident(self, incident_id: int) -> IncidentDetail:

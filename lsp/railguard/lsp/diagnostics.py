@@ -15,7 +15,11 @@ from datetime import UTC, datetime
 from lsprotocol import types
 
 from railguard.lsp.placement import Placement, PlacementKind
+from railguard.lsp.store import IncidentRecord
 from railguard.wire.models import Incident
+
+#: What a diagnostic is made from: the server's compact record, or a whole wire incident.
+Shown = IncidentRecord | Incident
 
 SOURCE = "railguard"
 
@@ -46,7 +50,7 @@ class RelatedFrame:
 
 @dataclass(frozen=True, slots=True)
 class PlacedIncident:
-    incident: Incident
+    incident: Shown
     placement: Placement
     commit: str | None
     related: tuple[RelatedFrame, ...] = ()
@@ -75,7 +79,7 @@ def line_range(lines: Sequence[str], line: int, encoding: str) -> types.Range:
 
 
 def severity(
-    incident: Incident,
+    incident: Shown,
     placement: Placement,
     overrides: Mapping[str, str] | None = None,
 ) -> types.DiagnosticSeverity:
@@ -101,8 +105,10 @@ def ago(when: datetime, now: datetime) -> str:
     return "just now"  # pragma: no cover - the loop always returns
 
 
-def headline(incident: Incident) -> str:
+def headline(incident: Shown) -> str:
     """`Type: message`, falling back to the stored title."""
+    if isinstance(incident, IncidentRecord):
+        return incident.title
     if incident.error_type and incident.message:
         first = incident.message.strip().splitlines()[0] if incident.message.strip() else ""
         return f"{incident.error_type}: {first}" if first else incident.error_type

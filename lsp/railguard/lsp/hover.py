@@ -12,6 +12,7 @@ from datetime import datetime
 
 from railguard.lsp.diagnostics import headline
 from railguard.lsp.paths import innermost_first
+from railguard.lsp.store import FrameRef
 from railguard.wire.models import Frame, Incident
 
 #: Frames shown before the hover says "… N more".
@@ -28,7 +29,7 @@ def _escape(text: str) -> str:
     return text
 
 
-def frame_label(frame: Frame) -> str:
+def frame_label(frame: Frame | FrameRef) -> str:
     where = frame.path or frame.original_path or frame.module or "?"
     line = f":{frame.line}" if frame.line is not None else ""
     function = f" in {frame.function}" if frame.function else ""

@@ -1,8 +1,9 @@
 """The Railguard `LanguageServer`: cross-cutting state and the domain logic around it.
 
 Holds the configuration, the backend client, one `FolderState` per workspace folder (repository,
-identity, project), one `ProjectState` per project (incident cache keyed by id, last live-feed
-seq, path index) and the placement caches: one `LineMap` per (document, version, commit), so an
+identity, project), one `ProjectState` per project (its shown incidents as compact records in a
+`ProjectStore`, last live-feed seq), a small LRU of full incidents for hovers, and the placement
+caches: one `LineMap` per (document, version, commit), so an
 edit re-diffs only the edited file, and a new incident costs a bisect. Handlers live in
 `features/`, one module per concern (esbonio's layout); they stay thin and call into here.
 """
@@ -10,6 +11,9 @@ edit re-diffs only the edited file, and a new incident costs a bisect. Handlers 
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
+import gc
 import logging
 import os
 from collections.abc import Coroutine, Iterable
@@ -18,6 +22,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from cachetools import LRUCache
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
@@ -28,14 +33,23 @@ from railguard.lsp.config import Options, Settings
 from railguard.lsp.diagnostics import PlacedIncident, RelatedFrame
 from railguard.lsp.gitrepo import GitRepo, RepoInfo
 from railguard.lsp.hover import frame_label
-from railguard.lsp.paths import FileIndex, commit_of, crash_frame
-from railguard.wire.models import Frame, Incident
+from railguard.lsp.paths import FileIndex
+from railguard.lsp.store import FrameRef, IncidentRecord, ProjectStore, train
+from railguard.wire.models import Incident
 
 log = logging.getLogger(__name__)
 
 STATUS_NOTIFICATION = "railguard/status"
 SHOWN_STATUSES = ("open", "acknowledged")
 MAX_RELATED = 5
+#: Full incidents (for hovers and copied stack traces) kept after they were fetched.
+FULL_INCIDENTS = 64
+#: LineMaps of files on disk kept, and frame answers kept before that cache starts over.
+DISK_MAPS = 32
+DISK_LINES = 50_000
+DiskKey = tuple[Path, str, str, int]
+#: Incidents per page of the initial load: each page is whole wire objects until compacted.
+LOAD_PAGE = 100
 
 try:
     VERSION = version("railguard")
@@ -58,14 +72,24 @@ class FolderState:
 @dataclass
 class ProjectState:
     project_id: int
-    incidents: dict[int, Incident] = field(default_factory=dict)
+    incidents: ProjectStore = field(default_factory=ProjectStore)
     seq: int | None = None
     connected: bool = False
     task: asyncio.Task[None] | None = None
 
 
-def context_of(frame: Frame) -> pl.FrameContext:
-    return pl.FrameContext(frame.context_line, tuple(frame.pre_context), tuple(frame.post_context))
+def release_memory() -> None:
+    """Give freed memory back to the OS after a big load (glibc keeps it otherwise)."""
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    try:
+        trim = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return
+    trim.argtypes = [ctypes.c_size_t]
+    trim(0)
 
 
 class RailguardServer(LanguageServer):
@@ -83,8 +107,12 @@ class RailguardServer(LanguageServer):
         self.projects: dict[int, ProjectState] = {}
         self.file_index: dict[Path, FileIndex] = {}
         self.placed: dict[str, list[PlacedIncident]] = {}
+        self.full: LRUCache[int, Incident] = LRUCache(maxsize=FULL_INCIDENTS)
         self._linemaps: dict[str, dict[tuple[int | None, str], pl.LineMap | None]] = {}
-        self._disk_maps: dict[tuple[Path, str, str, int], pl.LineMap] = {}
+        # Files that are not open: a few LineMaps, and every frame's answer (a publish asks
+        # again for the same frames; the maps of hundreds of caller files would not fit).
+        self._disk_maps: LRUCache[DiskKey, pl.LineMap] = LRUCache(maxsize=DISK_MAPS)
+        self._disk_lines: dict[tuple[DiskKey, int, pl.FrameContext], int | None] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self.debounce: dict[str, asyncio.Task[None]] = {}
         self._told: set[str] = set()
@@ -165,11 +193,11 @@ class RailguardServer(LanguageServer):
             current = self.file_index[top] = FileIndex(files)
         return current
 
-    def shown_incidents(self, project_id: int | None) -> Iterable[Incident]:
+    def shown_incidents(self, project_id: int | None) -> Iterable[IncidentRecord]:
         state = self.projects.get(project_id) if project_id is not None else None
         if state is None:
             return ()
-        return (i for i in state.incidents.values() if i.status in SHOWN_STATUSES)
+        return (i for i in state.incidents if i.status in SHOWN_STATUSES)
 
     # --- placement ----------------------------------------------------------------------------
 
@@ -195,19 +223,25 @@ class RailguardServer(LanguageServer):
             return []
         folder, rel = located
         assert folder.repo is not None
+        state = self.projects.get(folder.project_id) if folder.project_id is not None else None
+        if state is None:
+            return []
         index = await self.index_for(folder)
         new = pl.split_lines(doc.source)
         out: list[PlacedIncident] = []
-        for incident in self.shown_incidents(folder.project_id):
-            frame = crash_frame(incident)
-            if frame is None or frame.line is None:
+        for (path, original_path), records in state.incidents.sites():
+            if index.resolve(path, original_path) != rel:
                 continue
-            if index.resolve(frame.path, frame.original_path) != rel:
-                continue
-            commit = commit_of(incident)
-            placement = await self._place(uri, doc.version, commit, folder.repo, rel, new, frame)
-            related = await self._related(folder, index, incident, frame)
-            out.append(PlacedIncident(incident, placement, commit, related))
+            for record in records:
+                crash = record.crash
+                if record.status not in SHOWN_STATUSES or crash is None or crash.line is None:
+                    continue
+                context, callers = state.incidents.details(record)
+                placement = await self._place(
+                    uri, doc.version, record.commit, folder.repo, rel, new, crash.line, context
+                )
+                related = await self._related(folder, index, record, callers)
+                out.append(PlacedIncident(record, placement, record.commit, related))
         return out
 
     async def _place(
@@ -218,29 +252,33 @@ class RailguardServer(LanguageServer):
         repo: GitRepo,
         rel: str,
         new: list[str],
-        frame: Frame,
+        line: int,
+        context: pl.FrameContext,
     ) -> pl.Placement:
-        assert frame.line is not None
-        context = context_of(frame)
         mapping = await self._linemap(uri, version, commit, repo, rel, new) if commit else None
         if mapping is None:
-            return pl.place_by_context(new, frame.line, context)
-        return mapping.place(frame.line, context)
+            return pl.place_by_context(new, line, context)
+        return mapping.place(line, context)
 
     async def _related(
-        self, folder: FolderState, index: FileIndex, incident: Incident, crash: Frame
+        self,
+        folder: FolderState,
+        index: FileIndex,
+        record: IncidentRecord,
+        callers: tuple[FrameRef, ...],
     ) -> tuple[RelatedFrame, ...]:
         """Other in-app frames that are files of the workspace, at their current line."""
         if not self.options.show_related_frames or folder.info is None or folder.repo is None:
             return ()
         out: list[RelatedFrame] = []
-        for frame in reversed(incident.stack):
-            if frame is crash or frame == crash or not frame.in_app or frame.line is None:
+        for frame in callers:
+            if frame.line is None:
                 continue
             rel = index.resolve(frame.path, frame.original_path)
             if rel is None:
                 continue
-            line = await self.current_line(folder, rel, commit_of(incident), frame)
+            context = pl.FrameContext(frame.context_line)
+            line = await self.current_line(folder, rel, record.commit, frame.line, context)
             if line is None:
                 continue
             uri = from_fs_path(str(folder.info.toplevel / rel)) or ""
@@ -250,43 +288,60 @@ class RailguardServer(LanguageServer):
         return tuple(out)
 
     async def current_line(
-        self, folder: FolderState, rel: str, commit: str | None, frame: Frame
+        self,
+        folder: FolderState,
+        rel: str,
+        commit: str | None,
+        reported: int,
+        context: pl.FrameContext,
     ) -> int | None:
-        """Current 0-based line of a frame in any workspace file: the open buffer if there is
-        one, else the file on disk; None when the line was deleted."""
-        assert folder.info is not None and folder.repo is not None and frame.line is not None
+        """Current 0-based line of a frame (its 1-based `reported` line and its context) in
+        any workspace file: the open buffer if there is one, else the file on disk; None when
+        the line was deleted."""
+        assert folder.info is not None and folder.repo is not None
         path = folder.info.toplevel / rel
         uri = from_fs_path(str(path)) or ""
         doc = self.workspace.text_documents.get(uri)
         if doc is not None:
             new = pl.split_lines(doc.source)
-            result = await self._place(uri, doc.version, commit, folder.repo, rel, new, frame)
+            result = await self._place(
+                uri, doc.version, commit, folder.repo, rel, new, reported, context
+            )
             return result.line
         try:
             mtime = path.stat().st_mtime_ns
         except OSError:
             return None
         key = (path, commit or "", folder.head or "", mtime)
+        answer = (key, reported, context)
+        if answer in self._disk_lines:
+            return self._disk_lines[answer]
+        if len(self._disk_lines) >= DISK_LINES:
+            self._disk_lines.clear()
         if key not in self._disk_maps:
-            if len(self._disk_maps) > 2000:
-                self._disk_maps.clear()
             text = await asyncio.to_thread(path.read_text, "utf-8", "replace")
             old = await folder.repo.file_at(commit, rel) if commit else None
+            new_lines = pl.split_lines(text)
             # Without the commit's text, the "old" side is unknown: map by context, but keep
-            # the disk lines so that the next hover does not read the file again.
+            # the disk lines so that the next hover does not read the file again. An unchanged
+            # file shares one list of lines for both sides.
             self._disk_maps[key] = pl.LineMap(
-                pl.split_lines(old) if old is not None else [],
-                pl.split_lines(text),
+                (new_lines if old == text else pl.split_lines(old)) if old is not None else [],
+                new_lines,
                 hunks=None if old is not None else [],
             )
         mapping = self._disk_maps[key]
         if not mapping.old:
-            return pl.place_by_context(mapping.new, frame.line, context_of(frame)).line
-        return mapping.place(frame.line, context_of(frame)).line
+            line = pl.place_by_context(mapping.new, reported, context).line
+        else:
+            line = mapping.place(reported, context).line
+        self._disk_lines[answer] = line
+        return line
 
     def invalidate_placements(self) -> None:
         self._linemaps.clear()
         self._disk_maps.clear()
+        self._disk_lines.clear()
 
     def forget_document(self, uri: str) -> None:
         self._linemaps.pop(uri, None)
@@ -296,19 +351,34 @@ class RailguardServer(LanguageServer):
 
     def apply_incident(self, incident: Incident) -> None:
         """Store the latest state of an incident (from an action or the live feed)."""
+        self.full[incident.id] = incident
         state = self.projects.get(incident.project_id)
         if state is None:
             return
         if incident.status in SHOWN_STATUSES:
-            state.incidents[incident.id] = incident
+            state.incidents.put(state.incidents.record(incident))
         else:
-            state.incidents.pop(incident.id, None)
+            state.incidents.discard(incident.id)
 
-    def find_incident(self, incident_id: int) -> Incident | None:
+    def find_incident(self, incident_id: int) -> IncidentRecord | None:
         for state in self.projects.values():
-            if incident_id in state.incidents:
-                return state.incidents[incident_id]
+            found = state.incidents.get(incident_id)
+            if found is not None:
+                return found
         return None
+
+    async def full_incident(self, incident_id: int) -> Incident:
+        """The incident with its whole stack: from the LRU when it is as new as the record,
+        else from the backend (`BackendError` when that fails)."""
+        known = self.find_incident(incident_id)
+        cached = self.full.get(incident_id)
+        if cached is not None and (known is None or cached.change_seq >= known.change_seq):
+            return cached
+        if self.backend is None:
+            raise BackendError(self.problem or "Railguard is not connected")
+        detail = await self.backend.incident(incident_id)
+        self.full[incident_id] = detail
+        return detail
 
     def head_for_project(self, project_id: int) -> str | None:
         for folder in self.folders.values():
@@ -317,11 +387,26 @@ class RailguardServer(LanguageServer):
         return None
 
     async def refresh_project(self, state: ProjectState) -> None:
-        """Replace the cache with the backend's current list (first load, catch-up)."""
+        """Replace the cache with the backend's current list (first load, catch-up), compacting
+        each page as it arrives so that the full incidents never pile up."""
         assert self.backend is not None
-        incidents = await self.backend.incidents(state.project_id, SHOWN_STATUSES)
-        state.incidents = {i.id: i for i in incidents if i.status in SHOWN_STATUSES}
-        state.seq = max([state.seq or 0, *(i.change_seq for i in incidents)]) or state.seq
+        store: ProjectStore | None = None
+        seq = state.seq or 0
+        pages = self.backend.incident_pages(state.project_id, SHOWN_STATUSES, limit=LOAD_PAGE)
+        async for page in pages:
+            if store is None:
+                store = ProjectStore(zdict=train(page))
+            for incident in page:
+                seq = max(seq, incident.change_seq)
+                if incident.status in SHOWN_STATUSES:
+                    store.put(store.record(incident))
+            del page
+        if store is None:
+            store = ProjectStore()
+        state.incidents = store
+        state.seq = seq or state.seq
+        self.full.clear()
+        release_memory()
 
     # --- status -------------------------------------------------------------------------------
 

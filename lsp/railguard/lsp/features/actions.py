@@ -16,7 +16,6 @@ from railguard.lsp.diagnostics import incident_id_of
 from railguard.lsp.features import documents
 from railguard.lsp.hover import stack_text
 from railguard.lsp.server import RailguardServer, server
-from railguard.wire.models import Incident
 
 RESOLVE = "railguard.resolveIncident"
 ACKNOWLEDGE = "railguard.acknowledgeIncident"
@@ -97,19 +96,17 @@ async def ignore(ls: RailguardServer, incident_id: int) -> dict[str, Any]:
     return await act(ls, incident_id, "ignore")
 
 
-async def incident_for(ls: RailguardServer, incident_id: int) -> Incident:
+async def url_of(ls: RailguardServer, incident_id: int) -> str:
     known = ls.find_incident(incident_id)
     if known is not None:
-        return known
-    if ls.backend is None:
-        raise BackendError(ls.problem or "Railguard is not connected")
-    return await ls.backend.incident(incident_id)
+        return known.url
+    return (await ls.full_incident(incident_id)).url
 
 
 @server.command(OPEN)
 async def open_incident(ls: RailguardServer, incident_id: int) -> dict[str, Any]:
     """Open the incident's page: showDocument when the client has it, else a message."""
-    url = (await incident_for(ls, incident_id)).url
+    url = await url_of(ls, incident_id)
     window = ls.client_capabilities.window
     if window is not None and window.show_document is not None and window.show_document.support:
         await ls.window_show_document_async(types.ShowDocumentParams(uri=url, external=True))
@@ -125,7 +122,7 @@ async def open_incident(ls: RailguardServer, incident_id: int) -> dict[str, Any]
 @server.command(COPY)
 async def copy_stack_trace(ls: RailguardServer, incident_id: int) -> dict[str, Any]:
     """The stack trace as text; the client puts it on the clipboard."""
-    return {"text": stack_text(await incident_for(ls, incident_id))}
+    return {"text": stack_text(await ls.full_incident(incident_id))}
 
 
 @server.command(REFRESH)

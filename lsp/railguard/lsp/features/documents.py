@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from lsprotocol import types
 
@@ -27,6 +28,7 @@ async def publish(ls: RailguardServer, uri: str) -> None:
     if doc is None:
         return
     version = doc.version
+    began = time.perf_counter()
     placed = await ls.place_document(uri)
     current = ls.workspace.text_documents.get(uri)
     if current is None or current.version != version:
@@ -51,6 +53,10 @@ async def publish(ls: RailguardServer, uri: str) -> None:
     ls.text_document_publish_diagnostics(
         types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
     )
+    log.debug(
+        "published %d diagnostics for %s v%s in %.1f ms",
+        len(diagnostics), uri, version, 1000 * (time.perf_counter() - began),
+    )  # fmt: skip
 
 
 async def publish_all(ls: RailguardServer) -> None:

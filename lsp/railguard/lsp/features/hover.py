@@ -1,18 +1,76 @@
-"""Hover on an incident's line: its stack trace as Markdown, with links to current lines."""
+"""Hover on an incident's line: its stack trace as Markdown, with links to current lines.
+
+The server keeps a compact record per incident; the whole stack comes from the backend
+(`GET /incidents/{id}`, then a small LRU). When the backend cannot be reached, the hover shows
+what the record knows: the crash frame and the other in-app frames.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
+from railguard.lsp import placement as pl
+from railguard.lsp.backend import BackendError
 from railguard.lsp.diagnostics import PlacedIncident, line_range
 from railguard.lsp.hover import hover_markdown
 from railguard.lsp.paths import innermost_first
 from railguard.lsp.placement import split_lines
 from railguard.lsp.server import RailguardServer, server
+from railguard.lsp.store import FrameRef, IncidentRecord
+from railguard.wire.models import Frame, Incident
+
+log = logging.getLogger(__name__)
 
 
-async def frame_links(ls: RailguardServer, uri: str, placed: PlacedIncident) -> dict[int, str]:
+def from_record(
+    record: IncidentRecord, context: pl.FrameContext, callers: tuple[FrameRef, ...]
+) -> Incident:
+    """A stand-in for the full incident, from what the record knows (backend unreachable)."""
+    frames = [
+        Frame.model_construct(
+            path=c.path, original_path=c.original_path, module=c.module, function=c.function,
+            line=c.line, column=None, in_app=True, context_line=c.context_line,
+            pre_context=[], post_context=[],
+        )
+        for c in reversed(callers)
+    ]  # fmt: skip
+    if record.crash is not None:
+        c = record.crash
+        frames.append(
+            Frame.model_construct(
+                path=c.path, original_path=c.original_path, module=c.module, function=c.function,
+                line=c.line, column=c.column, in_app=True, context_line=context.context_line,
+                pre_context=list(context.pre_context), post_context=list(context.post_context),
+            )
+        )  # fmt: skip
+    return Incident.model_construct(
+        id=record.id, project_id=record.project_id, status=record.status, level=record.level,
+        error_type="", message="", title=record.title, event_count=record.event_count,
+        first_seen=None, last_seen=record.last_seen, environments=list(record.environments),
+        latest_commit=record.commit, first_commit=record.commit, top_frame=None, stack=frames,
+        change_seq=record.change_seq, url=record.url,
+    )  # fmt: skip
+
+
+async def full_incident(ls: RailguardServer, placed: PlacedIncident) -> Incident:
+    shown = placed.incident
+    if isinstance(shown, Incident):
+        return shown
+    try:
+        return await ls.full_incident(shown.id)
+    except BackendError as e:
+        log.info("hover of incident %s without its full stack: %s", shown.id, e)
+        state = ls.projects.get(shown.project_id)
+        context, callers = state.incidents.details(shown) if state else (pl.FrameContext(), ())
+        return from_record(shown, context, callers)
+
+
+async def frame_links(
+    ls: RailguardServer, uri: str, incident: Incident, commit: str | None
+) -> dict[int, str]:
     """Link targets (`file:` URI `#L<line>`) for the frames that are files of the workspace."""
     located = ls.locate(uri)
     if located is None:
@@ -21,13 +79,16 @@ async def frame_links(ls: RailguardServer, uri: str, placed: PlacedIncident) -> 
     assert folder.info is not None
     index = await ls.index_for(folder)
     links: dict[int, str] = {}
-    for i, frame in enumerate(innermost_first(placed.incident)):
+    for i, frame in enumerate(innermost_first(incident)):
         if not frame.in_app or frame.line is None:
             continue
         rel = index.resolve(frame.path, frame.original_path)
         if rel is None:
             continue
-        line = await ls.current_line(folder, rel, placed.commit, frame)
+        context = pl.FrameContext(
+            frame.context_line, tuple(frame.pre_context), tuple(frame.post_context)
+        )
+        line = await ls.current_line(folder, rel, commit, frame.line, context)
         target = from_fs_path(str(folder.info.toplevel / rel))
         if line is not None and target:
             links[i] = f"{target}#L{line + 1}"
@@ -44,10 +105,11 @@ async def hover(ls: RailguardServer, params: types.HoverParams) -> types.Hover |
         return None
     parts = []
     for placed in here:
-        links = await frame_links(ls, uri, placed)
+        incident = await full_incident(ls, placed)
+        links = await frame_links(ls, uri, incident, placed.commit)
         parts.append(
             hover_markdown(
-                placed.incident,
+                incident,
                 commit=placed.commit,
                 placement=placed.placement.kind.value,
                 locations=links,
