@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,7 @@ from railguard.server.app import create_app
 from railguard.server.embedded_db import EmbeddedPostgres
 from railguard.server.migrations import migrate_up
 from railguard.server.settings import Settings
-from support import Api, ServedBackend, free_port, wait_for_health, with_database
+from support import Api, ServedBackend, free_port, with_database
 
 TEMPLATE = "railguard_template"
 _counter = itertools.count()
@@ -107,29 +105,8 @@ def api(client: TestClient[Any, Any]) -> Api:
 @pytest.fixture
 def served_backend(database_url: str, tmp_path: Path) -> Iterator[ServedBackend]:
     """`railguard serve` as its own process on a free port, on this test's database."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "RAILGUARD_DATABASE_URL": database_url,
-        "RAILGUARD_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "RAILGUARD_ARGON2_MEMORY_KIB": "1024",
-        "RAILGUARD_ARGON2_TIME_COST": "1",
-        "RAILGUARD_LOG_LEVEL": "WARNING",
-    }
-    log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "railguard.server", "serve", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    backend = ServedBackend(database_url, free_port(), tmp_path / "server.log")
     try:
-        wait_for_health(url, proc, tmp_path / "server.log")
-        yield ServedBackend(url, database_url, proc)
+        yield backend.start()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        backend.stop()

@@ -4,9 +4,11 @@ free ports and health waits. Fixtures live in conftest.py; tests import helpers 
 
 from __future__ import annotations
 
+import os
 import secrets
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,11 +74,49 @@ class Api:
         return body
 
 
-@dataclass
 class ServedBackend:
-    url: str
-    database_url: str
-    process: subprocess.Popen[bytes]
+    """`railguard serve` as its own process on a fixed port and database; restartable, so
+    fault tests can kill it and bring it back where clients expect it."""
+
+    def __init__(self, database_url: str, port: int, log: Path) -> None:
+        self.database_url = database_url
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self._log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> ServedBackend:
+        env = {
+            **os.environ,
+            "RAILGUARD_DATABASE_URL": self.database_url,
+            "RAILGUARD_PUBLIC_URL": self.url,
+            "RAILGUARD_ARGON2_MEMORY_KIB": "1024",
+            "RAILGUARD_ARGON2_TIME_COST": "1",
+            "RAILGUARD_LOG_LEVEL": "WARNING",
+        }
+        with self._log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "railguard.server", "serve", "--port", str(self.port)],
+                env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+        wait_for_health(self.url, self.process, self._log)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no graceful shutdown, connections just drop."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 def wait_for_health(

@@ -3,16 +3,20 @@ line, and the initialize handshake. Imported by the tests; the fixtures are in c
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 
 from railguard.wire.models import Frame, Incident
+from workspace import Tenant
 
 REPOSITORY = "github.com/acme/shop"
 
@@ -125,3 +129,40 @@ def make_incident(
             "url": f"http://railguard.example/incidents/{incident_id}",
         }
     )
+
+
+TIMEOUT = 10.0
+CRASH = dict(
+    path="app/calc.py", line=10, context_line="    return a / b", error_type="ZeroDivisionError",
+    message="division by zero", function="divide",
+    pre_context=["def divide(a, b):", "    # the crash below"], post_context=["", ""],
+)  # fmt: skip
+
+
+async def wait_diagnostics(
+    client: LanguageClient, uri: str, ok: Callable[[list[types.Diagnostic]], bool]
+) -> list[types.Diagnostic]:
+    """Wait (bounded) until the published diagnostics of `uri` satisfy `ok`."""
+
+    async def loop() -> list[types.Diagnostic]:
+        while True:
+            current = client.diagnostics.get(uri)
+            if current is not None and ok(list(current)):
+                return list(current)
+            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+
+    return await asyncio.wait_for(loop(), TIMEOUT)
+
+
+def options(tenant: Tenant, **extra: Any) -> dict[str, Any]:
+    return {"serverUrl": tenant.base_url, "token": tenant.token, **extra}
+
+
+def open_file(client: LanguageClient, path: Path) -> str:
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            types.TextDocumentItem(uri=uri, language_id="python", version=1, text=path.read_text())
+        )
+    )
+    return uri

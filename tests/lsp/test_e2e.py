@@ -8,38 +8,26 @@ from __future__ import annotations
 
 import ast
 import asyncio
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-from lspkit import CALC_AT_A, REPOSITORY, Repo, git, initialize
+from lspkit import (
+    CALC_AT_A,
+    CRASH,
+    REPOSITORY,
+    TIMEOUT,
+    Repo,
+    git,
+    initialize,
+    open_file,
+    options,
+    wait_diagnostics,
+)
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from workspace import Tenant, call
-
-TIMEOUT = 10.0
-CRASH = dict(
-    path="app/calc.py", line=10, context_line="    return a / b", error_type="ZeroDivisionError",
-    message="division by zero", function="divide",
-    pre_context=["def divide(a, b):", "    # the crash below"], post_context=["", ""],
-)  # fmt: skip
-
-
-async def wait_diagnostics(
-    client: LanguageClient, uri: str, ok: Callable[[list[types.Diagnostic]], bool]
-) -> list[types.Diagnostic]:
-    """Wait (bounded) until the published diagnostics of `uri` satisfy `ok`."""
-
-    async def loop() -> list[types.Diagnostic]:
-        while True:
-            current = client.diagnostics.get(uri)
-            if current is not None and ok(list(current)):
-                return list(current)
-            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-
-    return await asyncio.wait_for(loop(), TIMEOUT)
 
 
 def as_command(action: types.CodeAction | types.Command) -> types.Command:
@@ -55,20 +43,6 @@ def as_command(action: types.CodeAction | types.Command) -> types.Command:
             title=nested["title"], command=nested["command"], arguments=nested.get("arguments")
         )
     return action
-
-
-def options(tenant: Tenant, **extra: Any) -> dict[str, Any]:
-    return {"serverUrl": tenant.base_url, "token": tenant.token, **extra}
-
-
-def open_file(client: LanguageClient, path: Path) -> str:
-    uri = path.as_uri()
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(
-            types.TextDocumentItem(uri=uri, language_id="python", version=1, text=path.read_text())
-        )
-    )
-    return uri
 
 
 def edit(client: LanguageClient, uri: str, version: int, line: int, text: str, end: int) -> None:
