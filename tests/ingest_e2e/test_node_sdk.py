@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 from e2e import Ctx, new_project
-from test_python_sdk import make_repo
 
 from support import Api
+from workspace import commit_files
 
 CLIENT = Path(__file__).resolve().parent.parent / "clients" / "node"
 
@@ -94,7 +94,7 @@ async def test_node_sdk_exception_becomes_an_incident_at_file_line_commit(
     api: Api, tmp_path: Path, node_modules: Path
 ) -> None:
     repo = (tmp_path / "shop").resolve()
-    sha = make_repo(repo, APP)
+    sha = commit_files(repo, APP)
     owner = await api.account()
     # The documented way to map Node's absolute filenames to the repository: a path rule.
     ruled = await new_project(api, owner, path_rules=[{"strip_prefix": f"{repo}/"}])
@@ -128,7 +128,7 @@ async def test_node_sdk_exception_becomes_an_incident_at_file_line_commit(
     assert [i["id"] for i in await bare.incidents(path="src/billing.js")] == [plain["id"]]
 
     # The same error from a line shifted by an edit in a later commit joins the incident.
-    sha2 = make_repo(repo, {"src/billing.js": "// billing\n\n" + BILLING})
+    sha2 = commit_files(repo, {"src/billing.js": "// billing\n\n" + BILLING})
     await run_node(repo, node_modules, local_dsn(ruled), sha2)
     (incident,) = await ruled.incidents()
     assert incident["event_count"] == 2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from support import Api
+from workspace import commit_files
 
 APP = {
     "shop/__init__.py": "",
@@ -45,26 +45,6 @@ APP = {
 }
 
 
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True,
-        env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
-             "GIT_COMMITTER_EMAIL": "t@e", "HOME": str(repo), "PATH": "/usr/bin:/bin"},
-    ).stdout.strip()  # fmt: skip
-
-
-def make_repo(root: Path, files: dict[str, str]) -> str:
-    root.mkdir(parents=True, exist_ok=True)
-    if not (root / ".git").exists():
-        git(root, "init", "-q", "-b", "main")
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "change")
-    return git(root, "rev-parse", "HEAD")
-
-
 async def run_app(repo: Path, dsn: str, *args: str) -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "run.py", dsn, *args, cwd=repo,
@@ -90,7 +70,7 @@ async def test_python_sdk_exception_becomes_an_incident_at_file_line_commit(
     project = await api.project(owner)
     dsn = project["dsn"].replace("127.0.0.1:8000", f"{client.host}:{client.port}")
     repo = tmp_path / "shop"
-    sha = make_repo(repo, APP)
+    sha = commit_files(repo, APP)
 
     await run_app(repo, dsn, "99")
 
@@ -107,7 +87,7 @@ async def test_python_sdk_exception_becomes_an_incident_at_file_line_commit(
 
     # The same error raised from a line shifted by an edit in a later commit joins the incident.
     shifted = {"shop/billing.py": "# a comment\n\n" + APP["shop/billing.py"]}
-    sha2 = make_repo(repo, shifted)
+    sha2 = commit_files(repo, shifted)
     await run_app(repo, dsn, "7")
     (incident,) = await open_incidents(client, owner.headers, project["id"])
     assert incident["event_count"] == 2
