@@ -75,6 +75,16 @@ class Tenant:
         key: str = self.project["ingest_key"]["public_key"]
         return key
 
+    async def add_project(self, repository: str) -> Tenant:
+        """Another project owned by the same person (same token), e.g. for a multi-root
+        workspace."""
+        async with aiohttp.ClientSession() as session:
+            project = await call(
+                session, "POST", f"{self.base_url}/api/v1/projects", token=self.token,
+                json={"name": repository.rsplit("/", 1)[1], "repository": repository},
+            )  # fmt: skip
+        return Tenant(self.base_url, self.token, project)
+
     async def report(
         self,
         *,
