@@ -1,7 +1,7 @@
 """`python -m railguard.lsp` and the `railguard-lsp` console script.
 
 stdio by default (`--tcp`/`--ws` from pygls's `start_server` for debugging); `-v` logs at
-debug level to stderr. stdout is the protocol, so nothing here may print.
+debug level to stderr; `--version` prints the version and exits. stdout is the protocol, so nothing here may print.
 """
 
 from __future__ import annotations
@@ -13,6 +13,11 @@ import sys
 def main(argv: list[str] | None = None) -> None:
     """Start the language server (stdio unless `--tcp`/`--ws`)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if "--version" in args:  # for :checkhealth and bug reports; not serving, so stdout is free
+        from importlib.metadata import version
+
+        sys.stdout.write(f"railguard-lsp {version('railguard')}\n")
+        return
     verbose = "-v" in args or "--verbose" in args
     args = [a for a in args if a not in ("-v", "--verbose")]
     logging.basicConfig(
