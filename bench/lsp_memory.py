@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import statistics
 import sys
 import time
@@ -160,7 +161,10 @@ async def measure(
     hot = root / HOT_PATH
     text = hot.read_text()
     verbose = ["-v"] if os.environ.get("BENCH_LSP_VERBOSE") else []
-    argv = argv or [sys.executable, "-m", "railguard.lsp", *verbose]
+    # `BENCH_LSP_CPROFILE=out.prof`: the whole server run under cProfile (written at exit).
+    cprofile = os.environ.get("BENCH_LSP_CPROFILE")
+    wrap = ["-m", "cProfile", "-o", cprofile] if cprofile else []
+    argv = argv or [sys.executable, *wrap, "-m", "railguard.lsp", *verbose]
     log = (home / "lsp-memory.log").open("wb")
     lsp = await LspClient.start(argv, lsp_env(home), stderr=log)
     try:
@@ -201,6 +205,8 @@ async def measure(
         rss = rss_kib(lsp.pid)
         peak = _peak_kib(lsp.pid)
         hover_ms = await _hover_ms(lsp, uri, lsp.diagnostics[uri][0]["range"]["start"])
+        edits = int(os.environ.get("BENCH_LSP_EDITS", edits))
+        profiler = await _start_profiler(lsp.pid)
         timings = []
         for version in range(2, edits + 2):
             # 30 lines inserted near the top, then removed again: every incident moves.
@@ -227,6 +233,7 @@ async def measure(
             done = await lsp.wait_for(republished, 30)
             timings.append(done - sent - debounce)
         after_edits = rss_kib(lsp.pid)
+        await _stop_profiler(profiler)
     finally:
         await lsp.close()
         log.close()
@@ -246,6 +253,29 @@ async def measure(
             "max": round(1000 * max(timings), 1),
         },
     }
+
+
+async def _start_profiler(pid: int) -> asyncio.subprocess.Process | None:
+    """`BENCH_LSP_PROFILE=out.svg` (or `.json`: speedscope): py-spy samples the language
+    server during the edits (more of them with `BENCH_LSP_EDITS=100`)."""
+    out = os.environ.get("BENCH_LSP_PROFILE")
+    if not out:
+        return None
+    fmt = "speedscope" if out.endswith(".json") else "raw" if out.endswith(".txt") else "flamegraph"
+    spy = Path(sys.executable).with_name("py-spy")
+    proc = await asyncio.create_subprocess_exec(
+        str(spy), "record", "--pid", str(pid), "--rate", "250", "--nonblocking",
+        "--format", fmt, "-o", out,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    await asyncio.sleep(1.0)  # py-spy attaches
+    return proc
+
+
+async def _stop_profiler(proc: asyncio.subprocess.Process | None) -> None:
+    if proc is not None:
+        proc.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+        await asyncio.wait_for(proc.wait(), 30)
 
 
 def _range(start: int, end: int) -> dict[str, Any]:
