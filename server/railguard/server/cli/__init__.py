@@ -28,6 +28,10 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="migrate the database and serve the API")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument(
+        "--workers", type=int, default=None,
+        help="server processes sharing the port (default: the cores, at most 2)",
+    )  # fmt: skip
 
     migrate = sub.add_parser("migrate", help="apply, revert or list schema migrations")
     maction = migrate.add_subparsers(dest="action", required=True)
@@ -85,7 +89,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> None:
     if args.command == "serve":
         from railguard.server.cli.serve import serve
 
-        serve(settings, host=args.host, port=args.port)
+        serve(settings, host=args.host, port=args.port, workers=args.workers)
     elif args.command == "migrate":
         from railguard.server.cli.migrate import migrate
 
