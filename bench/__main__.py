@@ -35,6 +35,7 @@ import aiohttp
 import asyncpg
 
 from bench import sdk_events
+from bench.cpu import postmaster_pid, tree_cpu
 from bench.loadgen import percentile
 from bench.lsp_client import LspClient, rss_kib
 from bench.seed import HOT_PATH, file_text, line_text, seed_project
@@ -86,6 +87,8 @@ class Run:
     quick: bool
     procs: list[Proc] = field(default_factory=list)
     results: dict[str, Any] = field(default_factory=dict)
+    pg_pid: int | None = None
+    rate: float | None = None
 
     def spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> Proc:
         log = self.work / f"{name}.log"
@@ -268,6 +271,22 @@ def ingest_spec(
 
 
 @contextlib.contextmanager
+def cpu(run: Run, server_pid: int) -> Iterator[dict[str, Any]]:
+    """CPU seconds the server (all its worker processes) and PostgreSQL used during the block;
+    the load generator reports its own (`cpu_s`)."""
+    use: dict[str, Any] = {}
+    began = time.perf_counter()
+    server, pg = tree_cpu(server_pid), tree_cpu(run.pg_pid)
+    yield use
+    use["wall_s"] = round(time.perf_counter() - began, 2)
+    after_server, after_pg = tree_cpu(server_pid), tree_cpu(run.pg_pid)
+    if server is not None and after_server is not None:
+        use["server_s"] = round(after_server - server, 2)
+    if pg is not None and after_pg is not None:
+        use["postgres_s"] = round(after_pg - pg, 2)
+
+
+@contextlib.contextmanager
 def profiling(run: Run, enabled: bool, pid: int, name: str, duration: float) -> Iterator[None]:
     if not enabled or shutil.which("py-spy", path=str(Path(PY).parent)) is None:
         yield
@@ -276,7 +295,8 @@ def profiling(run: Run, enabled: bool, pid: int, name: str, duration: float) -> 
     spy = run.spawn(
         f"py-spy-{name}",
         [str(Path(PY).parent / "py-spy"), "record", "--pid", str(pid), "--format", "raw",
-         "--output", str(out), "--duration", str(int(duration)), "--rate", "200", "--nonblocking"],
+         "--output", str(out), "--duration", str(int(duration)), "--rate", "200", "--nonblocking",
+         "--subprocesses"],
     )  # fmt: skip
     try:
         yield
@@ -316,19 +336,31 @@ async def scenario_ingest(
         spec = ingest_spec(
             backend, templates[size], count=count, duration=duration, connections=64, kinds=kinds
         )
-        with profiling(run, profile, server_pid, f"ingest-{size}", duration):
+        with (
+            profiling(run, profile, server_pid, f"ingest-{size}", duration),
+            cpu(run, server_pid) as use,
+        ):
             run.results[f"ingest_{size}"] = await loadgen(run, f"ingest-{size}", spec)
+        run.results[f"ingest_{size}"]["cpu"] = use
 
 
-async def scenario_latency(run: Run, backend: Backend, templates: dict[str, Path]) -> None:
-    peak = run.results["ingest_small"]["ok_per_s"] or 100.0
-    rate = round(peak / 2, 1)
+async def scenario_latency(
+    run: Run, backend: Backend, templates: dict[str, Path], server_pid: int
+) -> None:
+    if run.rate:  # --rate: a fixed offered load, to compare runs or builds at the same rate
+        rate = run.rate
+    else:
+        peak = run.results["ingest_small"]["ok_per_s"] or 100.0
+        rate = round(peak / 2, 1)
     duration = 5.0 if run.quick else 15.0
     spec = ingest_spec(
         backend, templates["small"], count=int(rate * duration) + 1, duration=duration,
         connections=256, kinds=2000, mode="open", rate=rate,
     )  # fmt: skip
-    run.results["latency_half_max"] = await loadgen(run, "latency", spec)
+    with cpu(run, server_pid) as use:
+        run.results["latency_half_max"] = await loadgen(run, "latency", spec)
+    run.results["latency_half_max"]["cpu"] = use
+    run.results["latency_half_max"]["fixed_rate"] = bool(run.rate)
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -601,15 +633,16 @@ def table(results: dict[str, Any]) -> str:
             f"ingest {size} ({ing['body_bytes']} B br, {r['event_bytes'][size]} B event)",
             f"{ing['ok_per_s']:.0f} ev/s ({ing['ok']} ok, {_errs(ing)})",
             f"http {http or 0:.0f}/s x{_ratio(ing['ok_per_s'], http)}; "
-            f"COPY {copy or 0:.0f}/s x{_ratio(ing['ok_per_s'], copy)}",
+            f"COPY {copy or 0:.0f}/s x{_ratio(ing['ok_per_s'], copy)}{_cpu_note(ing)}",
             f">= {target}", met(ing["ok_per_s"] >= target),
         ))  # fmt: skip
     lat = r.get("latency_half_max")
     if lat:
         rows.append((
-            f"ack latency at {lat['target_rate']}/s (half max)",
+            f"ack latency at {lat['target_rate']}/s "
+            f"({'fixed rate' if lat.get('fixed_rate') else 'half max'})",
             f"p50 {lat['p50_ms']} ms, p99 {lat['p99_ms']} ms ({lat['ok']} ok, {_errs(lat)})",
-            f"achieved {lat['ok_per_s']}/s", "p99 < 100 ms",
+            f"achieved {lat['ok_per_s']}/s{_cpu_note(lat)}", "p99 < 100 ms",
             met((lat["p99_ms"] or 1e9) < TARGETS["latency_p99_ms"]),
         ))  # fmt: skip
     ed = r.get("ingest_to_editor")
@@ -651,6 +684,16 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _cpu_note(result: dict[str, Any]) -> str:
+    """`; CPU ms/event server/PostgreSQL/loadgen` when the run measured it."""
+    use, ok = result.get("cpu") or {}, result.get("ok") or 0
+    if not ok or "server_s" not in use:
+        return ""
+    parts = [use.get("server_s"), use.get("postgres_s"), result.get("cpu_s")]
+    ms = "/".join("?" if p is None else f"{1000 * p / ok:.2f}" for p in parts)
+    return f"; CPU ms/ev srv/pg/lg {ms}"
+
+
 def _errs(result: dict[str, Any]) -> str:
     bad = {s: n for s, n in result["statuses"].items() if not s.startswith("2")}
     bad.update(result["errors"])
@@ -670,6 +713,7 @@ async def main_async(args: argparse.Namespace, run: Run) -> None:
     pg = EmbeddedPostgres(run.work / "pg")
     say("starting embedded PostgreSQL ...", flush=True)
     admin_url = await asyncio.to_thread(pg.start)
+    run.pg_pid = postmaster_pid(pg.pgdata)
     try:
         conn = await asyncpg.connect(admin_url)
         try:
@@ -687,8 +731,9 @@ async def main_async(args: argparse.Namespace, run: Run) -> None:
 
 async def _scenarios(args: argparse.Namespace, run: Run, db_url: str, say: Any) -> None:
     port, noop_port = free_port(), free_port()
+    workers = ["--workers", str(args.workers)] if args.workers else []
     server = run.spawn(
-        "server", [PY, "-m", "railguard.server", "serve", "--port", str(port)],
+        "server", [PY, "-m", "railguard.server", "serve", "--port", str(port), *workers],
         {"RAILGUARD_DATABASE_URL": db_url, "RAILGUARD_PUBLIC_URL": f"http://127.0.0.1:{port}",
          "RAILGUARD_ARGON2_MEMORY_KIB": "1024", "RAILGUARD_ARGON2_TIME_COST": "1",
          "RAILGUARD_LOG_LEVEL": "WARNING", "RAILGUARD_DEFAULT_KEY_RATE_PER_MINUTE": "100000000"},
@@ -718,7 +763,7 @@ async def _scenarios(args: argparse.Namespace, run: Run, db_url: str, say: Any) 
         ("ingest, small and large events",
          lambda: scenario_ingest(run, backend, templates, server.popen.pid, args.profile)),
         ("acknowledgement latency at half the maximum",
-         lambda: scenario_latency(run, backend, templates)),
+         lambda: scenario_latency(run, backend, templates, server.popen.pid)),
         ("ingest -> editor", lambda: scenario_ingest_to_editor(run, backend, app_root, templates)),
         ("editor query on 10k incidents / 1M events",
          lambda: scenario_editor_query(run, backend, db_url, run.work / "seeded-repo")),
@@ -758,13 +803,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="short runs (a smoke test)")
     parser.add_argument("--profile", action="store_true", help="py-spy the server under load")
     parser.add_argument("--only", action="append", help="run scenarios whose title has this")
+    parser.add_argument(
+        "--rate", type=float, help="latency scenario at this rate (default: half max)"
+    )
+    parser.add_argument("--workers", type=int, help="railguard serve --workers (default: its own)")
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="railguard-bench-"))
     if os.geteuid() == 0:
         work.chmod(0o755)  # the embedded PostgreSQL runs as its own user and needs to enter
-    run = Run(work=work, quick=args.quick)
+    run = Run(work=work, quick=args.quick, rate=args.rate)
     began = time.perf_counter()
     try:
         asyncio.run(main_async(args, run))
@@ -772,7 +821,8 @@ def main() -> None:
         run.results["total_seconds"] = round(time.perf_counter() - began, 1)
         args.out.write_text(json.dumps(run.results, indent=2, default=str) + "\n")
         print()  # noqa: T201
-        print(table(run.results) if "ingest_small" in run.results else "(incomplete run)")  # noqa: T201
+        done = "ingest_small" in run.results or "latency_half_max" in run.results
+        print(table(run.results) if done else "(incomplete run)")  # noqa: T201
         print(f"\nresults: {args.out}  ({run.results['total_seconds']} s)")  # noqa: T201
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import resource
 import sys
 import time
 import uuid
@@ -142,6 +143,8 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         connector=connector, timeout=timeout, skip_auto_headers=("User-Agent",)
     ) as session:
         began = time.perf_counter()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_before = usage.ru_utime + usage.ru_stime
         deadline = began + duration
         if mode in ("closed", "get"):
             it = iter(enumerate(bodies))
@@ -175,6 +178,8 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
                 await asyncio.wait(tasks, timeout=float(spec.get("request_timeout", 30)))
         result = tally.report(began)
         result["mode"] = mode
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        result["cpu_s"] = round(usage.ru_utime + usage.ru_stime - cpu_before, 2)
         if mode == "open":
             result["target_rate"] = spec["rate"]
             result["late_sends"] = late
