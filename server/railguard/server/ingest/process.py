@@ -27,7 +27,7 @@ from railguard.server.ingest.event import (
 from railguard.server.ingest.fingerprint import compute_grouping
 from railguard.server.ingest.frames import RawException, RawFrame, keep_newest
 from railguard.server.ingest.paths import guess_in_app, reduce_path
-from railguard.server.ingest.scrub import scrub, scrub_string
+from railguard.server.ingest.scrub import scrub, scrub_string, scrub_to_json
 from railguard.server.ingest.stacktrace_text import parse_stack_trace
 from railguard.wire.models import Frame, NativeEvent, NativeFrame, PathRule
 
@@ -61,6 +61,8 @@ class ProcessedEvent:
     grouping_parts: list[Any]
     payload: dict[str, Any]
     """The scrubbed event as received (ids normalised), for the event detail view."""
+    payload_json: bytes | None = None
+    """`payload` as orjson wrote it, when scrubbing already had it (else the writer encodes)."""
 
 
 def to_wire_frames(
@@ -156,6 +158,7 @@ def process_sentry_event(
     if event.errors:
         previous = stored.get("errors")
         stored["errors"] = [*(previous if isinstance(previous, list) else []), *event.errors]
+    scrubbed, scrubbed_json = scrub_to_json(stored)
     return ProcessedEvent(
         event_id=event.event_id,
         occurred_at=event.occurred_at,
@@ -174,7 +177,8 @@ def process_sentry_event(
         fingerprint=grouping.hash,
         grouping_version=grouping.version,
         grouping_parts=grouping.parts,
-        payload=scrub(stored),
+        payload=scrubbed,
+        payload_json=scrubbed_json,
     )
 
 
@@ -236,6 +240,7 @@ def process_native_event(
     stack = to_wire_frames(frames, platform=platform, rules=path_rules)
     stored = event.model_dump(mode="json")
     stored["event_id"] = event_id
+    scrubbed, scrubbed_json = scrub_to_json(stored)
     return ProcessedEvent(
         event_id=event_id,
         occurred_at=clamp_occurred_at(occurred, received_at),
@@ -254,5 +259,6 @@ def process_native_event(
         fingerprint=grouping.hash,
         grouping_version=grouping.version,
         grouping_parts=grouping.parts,
-        payload=scrub(stored),
+        payload=scrubbed,
+        payload_json=scrubbed_json,
     )

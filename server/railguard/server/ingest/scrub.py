@@ -1,6 +1,6 @@
 """PII scrubbing before anything is stored (performance-and-reliability §6, "Data hygiene").
 
-`scrub(payload)` returns a scrubbed deep copy:
+`scrub(payload)` returns a scrubbed copy (`scrub_to_json` also its JSON when it is unchanged):
 
 - the value of any key that contains password, passwd, secret, api_key/apikey, auth,
   credentials, mysql_pwd, private_key, token, cookie or session (case-insensitive, `-` read
@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["FILTERED", "MAX_DEPTH", "scrub", "scrub_string"]
+__all__ = ["FILTERED", "MAX_DEPTH", "scrub", "scrub_string", "scrub_to_json"]
 
 FILTERED = "[Filtered]"
 MAX_DEPTH = 32
@@ -131,7 +131,7 @@ def _scrub_string(text: str, rules: int) -> str:
     return text
 
 
-def _possible_rules(payload: Any) -> int:
+def _possible_rules(raw: bytes | None) -> int:
     """The value rules that can match some string of `payload`, judged on its JSON text.
 
     Every rule's trigger is made of characters JSON never escapes (letters, digits, space, `-`,
@@ -139,9 +139,7 @@ def _possible_rules(payload: Any) -> int:
     text cannot match any string, and the per-string work for it is skipped. Substitutions only
     insert `[Filtered]` (no digits, no trigger), so they cannot wake a skipped rule either.
     """
-    try:
-        raw = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS)
-    except TypeError:  # integers past 64 bits, odd objects: check every string
+    if raw is None:
         return _ALL_RULES
     rules = 0
     if b"PRIVATE KEY-----" in raw:
@@ -173,7 +171,18 @@ def scrub(payload: Any) -> Any:
 
     Parts that need no change are shared with the input rather than copied (copy on write).
     """
-    return _scrub(payload, 0, _possible_rules(payload))
+    return scrub_to_json(payload)[0]
+
+
+def scrub_to_json(payload: Any) -> tuple[Any, bytes | None]:
+    """`scrub(payload)`, and when nothing needed scrubbing its orjson text (else None), so the
+    writer need not encode the payload a second time."""
+    try:
+        raw: bytes | None = orjson.dumps(payload)
+    except TypeError:  # integers past 64 bits, keys that are not strings: check every string
+        raw = None
+    result = _scrub(payload, 0, _possible_rules(raw))
+    return result, raw if result is payload else None
 
 
 def _scrub(value: Any, depth: int, rules: int) -> Any:

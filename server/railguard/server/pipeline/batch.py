@@ -71,6 +71,14 @@ def json_text(value: Any) -> str:
         return dumps_json(_json_safe(value))
 
 
+def _payload_text(ev: ProcessedEvent) -> str:
+    """The payload's JSON text, reusing the bytes scrubbing encoded when it had them."""
+    raw = ev.payload_json
+    if raw is None or b"\\u0000" in raw:  # NUL escapes: let `dumps_json` drop them
+        return json_text(ev.payload)
+    return raw.decode()
+
+
 @dataclass
 class IncidentRow:
     """The batch's contribution to one incident."""
@@ -161,7 +169,7 @@ def event_columns(
         cols["deployment_ids"].append(clean(ev.deployment_id))
         cols["platforms"].append(clean(ev.platform))
         cols["tags"].append(json_text(ev.tags))
-        cols["payloads"].append(json_text(ev.payload))
+        cols["payloads"].append(_payload_text(ev))
     return cols
 
 
