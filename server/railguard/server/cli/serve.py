@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import gc
 import logging
 import os
 import signal
@@ -88,8 +89,10 @@ def _announce(host: str, port: int, where: str, count: int) -> None:
 
 
 def _run(settings: Settings, host: str, port: int, *, reuse_port: bool) -> None:
+    app = create_app(settings)
+    app.on_startup.append(_freeze_gc)  # after the pool, writer and live hub have started
     web.run_app(
-        create_app(settings),
+        app,
         host=host,
         port=port,
         print=None,
@@ -99,6 +102,14 @@ def _run(settings: Settings, host: str, port: int, *, reuse_port: bool) -> None:
         handle_signals=True,
         reuse_port=reuse_port or None,
     )
+
+
+async def _freeze_gc(app: web.Application) -> None:
+    """Move everything alive after startup (modules, models, the app) out of the collector's
+    reach: full collections then scan only what requests allocate, not ~70k startup objects
+    (a full pass took 58-106 ms under load and was a visible part of the p99 acknowledgement)."""
+    gc.collect()
+    gc.freeze()
 
 
 @contextlib.contextmanager
