@@ -33,19 +33,27 @@ def _children() -> dict[int, list[int]]:
 
 def tree_cpu(pid: int | None) -> float | None:
     """CPU seconds of `pid` and its descendants (live and reaped), or None."""
+    split = tree_cpu_split(pid)
+    return None if split is None else split[0] + split[1]
+
+
+def tree_cpu_split(pid: int | None) -> tuple[float, float] | None:
+    """(user, system) CPU seconds of `pid` and its descendants (live and reaped), or None."""
     if pid is None or _stat(pid) is None:
         return None
     tree = _children()
-    total, todo = 0, [pid]
+    user = system = 0
+    todo = [pid]
     while todo:
         current = todo.pop()
         fields = _stat(current)
         if fields is None:
             continue
         # utime, stime, cutime, cstime are fields 14-17 (indexes 11-14 from field 3)
-        total += sum(int(v) for v in fields[11:15])
+        user += int(fields[11]) + int(fields[13])
+        system += int(fields[12]) + int(fields[14])
         todo.extend(tree.get(current, []))
-    return total / _TICK
+    return user / _TICK, system / _TICK
 
 
 def postmaster_pid(pgdata: Path) -> int | None:
