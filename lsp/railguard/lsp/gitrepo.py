@@ -177,10 +177,13 @@ class GitRepo:
         self._texts[key] = text
         return text
 
-    async def files(self) -> list[str]:
+    async def files(self, *, head: str | None = None) -> list[str]:
         """Tracked and untracked-but-not-ignored files, repository-relative, for suffix
-        matching; cached until HEAD moves."""
-        head = await self.head()
+        matching; cached until HEAD moves. `head` is the HEAD the caller already knows (the
+        server's watcher keeps it, and a publish must not wait for `git rev-parse`); without
+        it git is asked. The same list object comes back until it is refreshed."""
+        if head is None:
+            head = await self.head()
         if self._files is None or head != self._files_head:
             try:
                 out = await git(

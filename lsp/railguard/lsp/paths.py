@@ -27,6 +27,8 @@ class FileIndex:
         self.files = frozenset(files)
         # Reversed paths sorted: files sharing a suffix are neighbours, found with bisect.
         self._reversed = sorted(f[::-1] for f in self.files)
+        # Keyed by the path as given (frames' paths are interned, so these keys are shared):
+        # a publish asks again for every incident of the project, and cleaning costs more.
         self._cache: dict[str, str | None] = {}
 
     def __len__(self) -> int:
@@ -37,11 +39,10 @@ class FileIndex:
         for raw in candidates:
             if not raw:
                 continue
-            path = clean(raw)
-            if path in self._cache:
-                found = self._cache[path]
+            if raw in self._cache:
+                found = self._cache[raw]
             else:
-                found = self._cache[path] = self._resolve(path)
+                found = self._cache[raw] = self._resolve(clean(raw))
             if found is not None:
                 return found
         return None

@@ -100,7 +100,8 @@ def split_lines(text: str) -> list[str]:
     no extra line, and the empty text has no lines."""
     if not text:
         return []
-    lines = _LINE_BREAK.split(text)
+    # Without a carriage return only "\n" breaks lines, and str.split is ten times faster.
+    lines = text.split("\n") if "\r" not in text else _LINE_BREAK.split(text)
     if lines[-1] == "":
         lines.pop()
     return lines

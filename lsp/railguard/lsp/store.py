@@ -268,10 +268,14 @@ class ProjectStore:
                 if not ids:
                     del self._sites[site]
 
-    def sites(self) -> Iterator[tuple[tuple[str | None, str | None], list[IncidentRecord]]]:
-        """(crash frame's path, original path) → the incidents crashing there."""
-        for site, ids in self._sites.items():
-            yield site, [self._records[i] for i in sorted(ids)]
+    def sites(self) -> list[tuple[str | None, str | None]]:
+        """Every (crash frame's path, original path) with incidents, as a snapshot (a publish
+        awaits between sites, and the live feed may change the store meanwhile)."""
+        return list(self._sites)
+
+    def at(self, site: tuple[str | None, str | None]) -> list[IncidentRecord]:
+        """The incidents crashing at `site`, by id."""
+        return [self._records[i] for i in sorted(self._sites.get(site, ()))]
 
     def details(self, record: IncidentRecord) -> Details:
         """`record.unpack()`, cached for the most recently used `DECODED_CACHE` records."""

@@ -21,7 +21,8 @@ from railguard.lsp import config
 from railguard.lsp.backend import BACKOFF_CAP, BACKOFF_START, Backend, BackendError
 from railguard.lsp.features import documents, live
 from railguard.lsp.gitrepo import GitRepo, repo_info, repository_identity
-from railguard.lsp.server import FolderState, ProjectState, RailguardServer, server
+from railguard.lsp.server import RailguardServer, server
+from railguard.lsp.state import FolderState, ProjectState
 from railguard.wire.models import Project
 from railguard.wire.repository import InvalidRepository, normalize_repository
 

@@ -14,7 +14,6 @@ import time
 from lsprotocol import types
 
 from railguard.lsp.diagnostics import to_diagnostic
-from railguard.lsp.placement import split_lines
 from railguard.lsp.server import RailguardServer, server
 
 log = logging.getLogger(__name__)
@@ -34,7 +33,7 @@ async def publish(ls: RailguardServer, uri: str) -> None:
     if current is None or current.version != version:
         return
     ls.placed[uri] = placed
-    lines = split_lines(current.source)
+    lines = ls.placer.lines(uri, current)
     encoding = ls.encoding
     diagnostics = [
         d

@@ -16,7 +16,8 @@ import os
 from railguard.lsp import config
 from railguard.lsp.backend import BackendError
 from railguard.lsp.features import documents
-from railguard.lsp.server import ProjectState, RailguardServer
+from railguard.lsp.server import RailguardServer
+from railguard.lsp.state import ProjectState
 from railguard.wire.models import IncidentChange
 
 log = logging.getLogger(__name__)
