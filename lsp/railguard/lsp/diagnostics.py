@@ -8,9 +8,11 @@ one step and says why, because a confident diagnostic on the wrong line is the w
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from lsprotocol import types
 
@@ -58,6 +60,8 @@ class PlacedIncident:
 
 def units(text: str, encoding: str) -> int:
     """Length of `text` in the client's position encoding."""
+    if text.isascii():
+        return len(text)
     if encoding == types.PositionEncodingKind.Utf8:
         return len(text.encode("utf-8", "surrogatepass"))
     if encoding == types.PositionEncodingKind.Utf32:
@@ -65,17 +69,21 @@ def units(text: str, encoding: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
-def line_range(lines: Sequence[str], line: int, encoding: str) -> types.Range:
-    """The line's text without indentation and trailing blanks, in client units."""
+def line_span(lines: Sequence[str], line: int, encoding: str) -> tuple[int, int]:
+    """Start and end column of the line's text without indentation and trailing blanks, in
+    client units; (0, 0) for a blank line (an empty range at its start)."""
     text = lines[line] if 0 <= line < len(lines) else ""
     stripped = text.rstrip()
     start = len(stripped) - len(stripped.lstrip())
-    if start == len(stripped):  # blank line: an empty range at its start
-        return types.Range(types.Position(line, 0), types.Position(line, 0))
-    return types.Range(
-        types.Position(line, units(text[:start], encoding)),
-        types.Position(line, units(stripped, encoding)),
-    )
+    if start == len(stripped):
+        return 0, 0
+    return units(text[:start], encoding), units(stripped, encoding)
+
+
+def line_range(lines: Sequence[str], line: int, encoding: str) -> types.Range:
+    """The line's text without indentation and trailing blanks, in client units."""
+    start, end = line_span(lines, line, encoding)
+    return types.Range(types.Position(line, start), types.Position(line, end))
 
 
 def severity(
@@ -168,6 +176,89 @@ def to_diagnostic(
         data={"incidentId": incident.id, "placement": placed.placement.kind.value},
         related_information=related,
     )
+
+
+def _fields_json(
+    incident: Shown,
+    kind: PlacementKind,
+    level: types.DiagnosticSeverity,
+    text: str,
+    related: tuple[RelatedFrame, ...],
+) -> str:
+    """Everything of a diagnostic but its range, as the members of a JSON object (what
+    lsprotocol's converter makes of `to_diagnostic`, without building the objects)."""
+    fields: dict[str, Any] = {
+        "severity": int(level),
+        "code": incident.id,
+    }
+    if incident.url:
+        fields["codeDescription"] = {"href": incident.url}
+    fields["source"] = SOURCE
+    fields["message"] = text
+    if related:
+        fields["relatedInformation"] = [
+            {
+                "location": {
+                    "uri": r.uri,
+                    "range": {
+                        "start": {"line": r.line, "character": 0},
+                        "end": {"line": r.line, "character": 0},
+                    },
+                },
+                "message": r.label,
+            }
+            for r in related
+        ]
+    fields["data"] = {"incidentId": incident.id, "placement": kind.value}
+    return json.dumps(fields, separators=(",", ":"))[1:-1]
+
+
+class RenderedDiagnostics:
+    """One document's diagnostics as the JSON array a publish sends, the same as serialising
+    `to_diagnostic` of each placed incident. Each incident's JSON but its range is kept until
+    the next render, so an edit that moves incidents costs their ranges, not their messages
+    and related frames again (nor lsprotocol objects and their converter)."""
+
+    def __init__(self) -> None:
+        self._kept: dict[int, tuple[Shown, tuple[Any, ...], str]] = {}
+
+    def render(
+        self,
+        placed: Iterable[PlacedIncident],
+        lines: Sequence[str],
+        encoding: str,
+        *,
+        now: datetime | None = None,
+        severity_overrides: Mapping[str, str] | None = None,
+        show_related: bool = True,
+    ) -> tuple[str, int]:
+        """The JSON array of the diagnostics of `placed` (deleted ones are not shown), and how
+        many it holds."""
+        now = now or datetime.now(UTC)
+        kept: dict[int, tuple[Shown, tuple[Any, ...], str]] = {}
+        out: list[str] = []
+        for p in placed:
+            line = p.placement.line
+            if line is None:
+                continue
+            incident = p.incident
+            level = severity(incident, p.placement, severity_overrides)
+            text = message(p, now)
+            related = p.related if show_related else ()
+            key = (p.placement.kind, level, text, related)
+            hit = self._kept.get(incident.id)
+            if hit is not None and hit[0] is incident and hit[1] == key:
+                fields = hit[2]
+            else:
+                fields = _fields_json(incident, p.placement.kind, level, text, related)
+            kept[incident.id] = (incident, key, fields)
+            start, end = line_span(lines, line, encoding)
+            out.append(
+                f'{{"range":{{"start":{{"line":{line},"character":{start}}},'
+                f'"end":{{"line":{line},"character":{end}}}}},{fields}}}'
+            )
+        self._kept = kept
+        return "[" + ",".join(out) + "]", len(out)
 
 
 def incident_id_of(diagnostic: types.Diagnostic) -> int | None:

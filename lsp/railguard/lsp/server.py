@@ -14,6 +14,8 @@ import ctypes
 import ctypes.util
 import functools
 import gc
+import inspect
+import json
 import logging
 import os
 from collections.abc import Coroutine, Iterable
@@ -24,12 +26,13 @@ from typing import Any
 from cachetools import LRUCache
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from railguard.lsp import placement as pl
 from railguard.lsp.backend import Backend, BackendError
 from railguard.lsp.config import Options, Settings
-from railguard.lsp.diagnostics import PlacedIncident
+from railguard.lsp.diagnostics import PlacedIncident, RenderedDiagnostics
 from railguard.lsp.gitrepo import GitRepo
 from railguard.lsp.paths import FileIndex
 from railguard.lsp.placing import SHOWN_STATUSES, Placer
@@ -80,11 +83,35 @@ def _malloc_trim() -> Any:
     return trim
 
 
+class RailguardProtocol(LanguageServerProtocol):
+    """pygls's protocol, plus notifications whose params are JSON text already."""
+
+    def notify_json(self, method: str, params: str) -> None:
+        """Send `params` (JSON text, e.g. `RenderedDiagnostics`) as they are: `notify` would
+        turn them into lsprotocol objects and back through the converter, which costs more
+        than the rest of a publish. Writes like `_send_data`."""
+        if self.writer is None:
+            log.error("Unable to send %s, no available transport", method)
+            return
+        body = f'{{"jsonrpc":"2.0","method":{json.dumps(method)},"params":{params}}}'.encode()
+        if self._include_headers:
+            header = (
+                f"Content-Length: {len(body)}\r\n"
+                f"Content-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n"
+            )
+            body = header.encode() + body
+        res = self.writer.write(body)
+        if inspect.isawaitable(res):
+            asyncio.ensure_future(res)
+
+
 class RailguardServer(LanguageServer):
     """State shared by the features; see the module docstring."""
 
+    protocol: RailguardProtocol
+
     def __init__(self) -> None:
-        super().__init__("railguard", VERSION)
+        super().__init__("railguard", VERSION, protocol_cls=RailguardProtocol)
         self.options = Options()
         self.settings: Settings | None = None
         self.backend: Backend | None = None
@@ -95,6 +122,7 @@ class RailguardServer(LanguageServer):
         self.projects: dict[int, ProjectState] = {}
         self.file_index: dict[Path, tuple[list[str], FileIndex]] = {}
         self.placed: dict[str, list[PlacedIncident]] = {}
+        self.rendered: dict[str, RenderedDiagnostics] = {}
         self.full: LRUCache[int, Incident] = LRUCache(maxsize=FULL_INCIDENTS)
         self.placer = Placer(lambda: self.workspace.text_documents)
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -223,6 +251,14 @@ class RailguardServer(LanguageServer):
     def forget_document(self, uri: str) -> None:
         self.placer.forget(uri)
         self.placed.pop(uri, None)
+        self.rendered.pop(uri, None)
+
+    def publish_diagnostics_json(self, uri: str, version: int | None, diagnostics: str) -> None:
+        """`textDocument/publishDiagnostics` with the diagnostics as a JSON array's text."""
+        params = f'{{"uri":{json.dumps(uri)},"diagnostics":{diagnostics}'
+        if version is not None:
+            params += f',"version":{version}'
+        self.protocol.notify_json(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params + "}")
 
     # --- incidents ----------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import time
 
 from lsprotocol import types
 
-from railguard.lsp.diagnostics import to_diagnostic
+from railguard.lsp.diagnostics import RenderedDiagnostics
 from railguard.lsp.server import RailguardServer, server
 
 log = logging.getLogger(__name__)
@@ -33,28 +33,18 @@ async def publish(ls: RailguardServer, uri: str) -> None:
     if current is None or current.version != version:
         return
     ls.placed[uri] = placed
-    lines = ls.placer.lines(uri, current)
-    encoding = ls.encoding
-    diagnostics = [
-        d
-        for p in placed
-        if (
-            d := to_diagnostic(
-                p,
-                lines,
-                encoding,
-                severity_overrides=ls.options.severity,
-                show_related=ls.options.show_related_frames,
-            )
-        )
-        is not None
-    ]
-    ls.text_document_publish_diagnostics(
-        types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
+    rendered = ls.rendered.setdefault(uri, RenderedDiagnostics())
+    diagnostics, count = rendered.render(
+        placed,
+        ls.placer.lines(uri, current),
+        ls.encoding,
+        severity_overrides=ls.options.severity,
+        show_related=ls.options.show_related_frames,
     )
+    ls.publish_diagnostics_json(uri, version, diagnostics)
     log.debug(
         "published %d diagnostics for %s v%s in %.1f ms",
-        len(diagnostics), uri, version, 1000 * (time.perf_counter() - began),
+        count, uri, version, 1000 * (time.perf_counter() - began),
     )  # fmt: skip
 
 
