@@ -1,4 +1,8 @@
-"""Ingest-key lookups with a short cache (positive and negative), so ingest rarely waits on SQL."""
+"""Ingest-key lookups with a short cache (positive and negative), so ingest rarely waits on SQL.
+
+Each server process (`railguard serve --workers N`) has its own cache: a revoke takes effect at
+once in the process that served it and within the cache's `ttl` (5 s) in the others.
+"""
 
 from __future__ import annotations
 

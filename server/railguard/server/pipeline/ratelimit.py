@@ -1,4 +1,8 @@
-"""Per-key ingest rate limits: a token bucket per ingest key, in this process's memory."""
+"""Per-key ingest rate limits: a token bucket per ingest key, in this process's memory.
+
+The limit is per server process: with `railguard serve --workers N` the kernel spreads an SDK's
+connections over N processes, so a key may be admitted up to N times its per-minute limit.
+"""
 
 from __future__ import annotations
 
