@@ -1,7 +1,8 @@
 """`python -m railguard.lsp` and the `railguard-lsp` console script.
 
 stdio by default (`--tcp`/`--ws` from pygls's `start_server` for debugging); `-v` logs at
-debug level to stderr; `--version` prints the version and exits. stdout is the protocol, so nothing here may print.
+debug level to stderr; `--version` prints the version and exits. stdout is the protocol, so
+nothing else here may print.
 """
 
 from __future__ import annotations
