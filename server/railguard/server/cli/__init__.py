@@ -60,8 +60,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args_list[:1] == ["lsp"]:
         from railguard.lsp.__main__ import main as lsp_main
 
-        sys.argv = ["railguard lsp", *args_list[1:]]
-        lsp_main()
+        lsp_main(args_list[1:])
         return
     args = _parser().parse_args(args_list)
     settings = Settings()

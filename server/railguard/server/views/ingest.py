@@ -14,6 +14,7 @@ import orjson
 from aiohttp import web
 from pydantic import ValidationError
 
+from railguard.server.endpoints import Handler
 from railguard.server.errors import DATABASE_DOWN, Unprocessable, error_response
 from railguard.server.http import validation_details
 from railguard.server.ingest import decompress, envelope, event, sentry_auth
@@ -132,20 +133,26 @@ def _has_header_or_query_auth(request: web.Request) -> bool:
     )
 
 
-async def sentry_envelope(request: web.Request) -> web.Response:
-    try:
-        return await _sentry_envelope(request)
-    except IngestError as exc:
-        return _refusal(exc.status, exc.reason)
-    except _RateLimited as exc:
-        return _refusal(429, "rate limited", sentry_rate_limit_headers(exc.retry_after, exc.reason))
-    except DATABASE_DOWN:
-        # The key lookup needs the database once its cache entry expires: SDKs must back off
-        # and record the drop (429 with both headers), not lose the envelope to a 503.
-        return _refusal(429, "rate limited", sentry_rate_limit_headers(5, "unavailable"))
+def _answers_like_relay(handler: Handler) -> Handler:
+    """Turn refusals into the responses SDKs understand (sentry-protocol §7-§8)."""
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except IngestError as exc:
+            return _refusal(exc.status, exc.reason)
+        except _RateLimited as exc:
+            headers = sentry_rate_limit_headers(exc.retry_after, exc.reason)
+            return _refusal(429, "rate limited", headers)
+        except DATABASE_DOWN:
+            # The key lookup needs the database once its cache entry expires: SDKs must back off
+            # and record the drop (429 with both headers), not lose the envelope to a 503.
+            return _refusal(429, "rate limited", sentry_rate_limit_headers(5, "unavailable"))
+
+    return answer
 
 
-async def _sentry_envelope(request: web.Request) -> web.Response:
+async def _sentry_envelope_items(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     project_id = int(request.match_info["project_id"])
     key: KeyInfo | None = None
@@ -184,22 +191,9 @@ async def _sentry_envelope(request: web.Request) -> web.Response:
     return _json({"id": event_id} if event_id else {})
 
 
-async def sentry_store(request: web.Request) -> web.Response:
-    try:
-        return await _sentry_store(request)
-    except IngestError as exc:
-        return _refusal(exc.status, exc.reason)
-    except _RateLimited as exc:
-        return _refusal(429, "rate limited", sentry_rate_limit_headers(exc.retry_after, exc.reason))
-    except DATABASE_DOWN:
-        # The key lookup needs the database once its cache entry expires: SDKs must back off
-        # and record the drop (429 with both headers), not lose the envelope to a 503.
-        return _refusal(429, "rate limited", sentry_rate_limit_headers(5, "unavailable"))
-
-
-async def _sentry_store(request: web.Request) -> web.Response:
+async def _sentry_store_body(request: web.Request) -> web.Response:
     if request.content_type == "application/x-sentry-envelope":
-        return await _sentry_envelope(request)
+        return await _sentry_envelope_items(request)
     settings = request.app[SETTINGS]
     project_id = int(request.match_info["project_id"])
     public = sentry_auth.extract_public_key(
@@ -262,3 +256,7 @@ async def _native_event(request: web.Request) -> web.Response:
         body=w.NativeEventAccepted(id=processed.event_id).model_dump_json(),
         content_type="application/json",
     )
+
+
+sentry_envelope = _answers_like_relay(_sentry_envelope_items)
+sentry_store = _answers_like_relay(_sentry_store_body)
