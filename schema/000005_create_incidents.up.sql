@@ -47,6 +47,8 @@ CREATE TABLE incidents (
     UNIQUE (project_id, grouping_version, fingerprint)
 );
 CREATE INDEX incidents_project_status_path_idx ON incidents (project_id, status, frame_path);
+-- Path-suffix lookups (`path=` matching `.../app/x.py`) as a range on the reversed path.
+CREATE INDEX incidents_project_rpath_idx ON incidents (project_id, (reverse(frame_path) COLLATE "C"));
 CREATE INDEX incidents_project_last_seen_idx ON incidents (project_id, last_seen DESC, id DESC);
 CREATE INDEX incidents_project_change_idx ON incidents (project_id, change_seq);
 

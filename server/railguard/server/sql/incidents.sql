@@ -22,7 +22,9 @@ SELECT i.* FROM incidents i
 WHERE i.project_id = :project_id
   AND (:statuses::text[] IS NULL OR i.status = ANY (:statuses))
   AND (:path::text IS NULL OR i.frame_path = :path
-       OR i.frame_path LIKE '%/' || replace(replace(replace(:path, '\', '\\'), '%', '\%'), '_', '\_'))
+       -- ends with "/<path>": a range on the reversed path, so the rpath index serves it
+       OR (reverse(i.frame_path) COLLATE "C" >= reverse('/' || :path) COLLATE "C"
+           AND reverse(i.frame_path) COLLATE "C" < (reverse('/' || :path) || chr(1114111)) COLLATE "C"))
   AND (:environment::text IS NULL OR :environment = ANY (i.environments))
   AND (:since::timestamptz IS NULL OR i.last_seen >= :since)
   AND (:cursor_seen::timestamptz IS NULL OR (i.last_seen, i.id) < (:cursor_seen, :cursor_id))
