@@ -12,12 +12,9 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +27,7 @@ import pytest
 
 from railguard.server.embedded_db import EmbeddedPostgres
 from railguard.server.migrations import migrate_up
+from support import free_port, wait_for_health
 
 LONG = os.environ.get("RAILGUARD_LONG_TESTS") == "1"
 #: Long variants: `@slow` marks them `slow` and skips them unless RAILGUARD_LONG_TESTS=1. (Kept
@@ -40,29 +38,6 @@ _skip_short = pytest.mark.skipif(not LONG, reason="long variant: set RAILGUARD_L
 
 def slow(test: Any) -> Any:
     return pytest.mark.slow(_skip_short(test))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_health(
-    url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/api/v1/health", timeout=1) as resp:
-                if resp.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"server did not become healthy:\n{log.read_text()}")
 
 
 @dataclass
