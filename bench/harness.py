@@ -1,0 +1,204 @@
+"""Bench plumbing: processes, runs, health waits, load generators, CPU accounting, profiling."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench.cpu import tree_cpu, tree_cpu_split
+
+ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+PY = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Proc:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log: Path
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(10)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+
+
+@dataclass
+class Run:
+    work: Path
+    quick: bool
+    procs: list[Proc] = field(default_factory=list)
+    results: dict[str, Any] = field(default_factory=dict)
+    pg_pid: int | None = None
+    rate: float | None = None
+
+    def spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> Proc:
+        log = self.work / f"{name}.log"
+        popen = subprocess.Popen(
+            argv, env={**os.environ, **(env or {})}, stdout=log.open("wb"),
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT,
+        )  # fmt: skip
+        proc = Proc(name, popen, log)
+        self.procs.append(proc)
+        return proc
+
+    def stop_all(self) -> None:
+        for proc in reversed(self.procs):
+            proc.stop()
+
+
+def wait_http(url: str, proc: Proc, timeout: float = 60) -> None:
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.popen.poll() is not None:
+            raise RuntimeError(f"{proc.name} exited:\n{proc.log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{proc.name} did not answer {url}:\n{proc.log.read_text()[-3000:]}")
+
+
+async def loadgen(run: Run, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """One bounded load-generator process; returns its JSON report."""
+    spec_path = run.work / f"{name}.spec.json"
+    spec_path.write_text(json.dumps(spec))
+    proc = await asyncio.create_subprocess_exec(
+        PY, "-m", "bench.loadgen", str(spec_path), cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    limit = float(spec.get("duration", 30)) + 120
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), limit)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise
+    if proc.returncode != 0:
+        raise RuntimeError(f"loadgen {name} failed:\n{err.decode()[-3000:]}")
+    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    return result
+
+
+# --- backend setup -----------------------------------------------------------------------------
+
+
+@dataclass
+class Backend:
+    url: str
+    token: str
+    projects: dict[str, dict[str, Any]]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def envelope_url(self, project: str) -> str:
+        return f"{self.url}/api/{self.projects[project]['id']}/envelope/"
+
+    def sentry_headers(self, project: str) -> dict[str, str]:
+        key = self.projects[project]["ingest_key"]["public_key"]
+        return {
+            "Content-Type": "application/x-sentry-envelope",
+            "User-Agent": "sentry.python/2.75.0",
+            "X-Sentry-Auth": (
+                f"Sentry sentry_key={key}, sentry_version=7, sentry_client=sentry.python/2.75.0"
+            ),
+        }
+
+
+async def setup_backend(url: str) -> Backend:
+    email, password = f"bench-{uuid.uuid4().hex[:6]}@example.com", "bench passphrase 123"
+    async with aiohttp.ClientSession() as session:
+        async with session.post(
+            f"{url}/api/v1/auth/signup", json={"email": email, "password": password}
+        ) as resp:
+            assert resp.status == 201, await resp.text()
+        async with session.post(
+            f"{url}/api/v1/auth/login", json={"email": email, "password": password}
+        ) as resp:
+            assert resp.status == 201, await resp.text()
+            token = (await resp.json())["token"]
+        projects = {}
+        for name in ("ingest", "editor", "seeded"):
+            async with session.post(
+                f"{url}/api/v1/projects",
+                json={"name": name, "repository": f"github.com/bench/{name}"},
+                headers={"Authorization": f"Bearer {token}"},
+            ) as resp:
+                assert resp.status == 201, await resp.text()
+                projects[name] = await resp.json()
+    return Backend(url, token, projects)
+
+
+# --- ceilings ----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def cpu(run: Run, server_pid: int) -> Iterator[dict[str, Any]]:
+    """CPU seconds the server (all its worker processes) and PostgreSQL used during the block;
+    the load generator reports its own (`cpu_s`)."""
+    use: dict[str, Any] = {}
+    began = time.perf_counter()
+    server, pg = tree_cpu_split(server_pid), tree_cpu(run.pg_pid)
+    yield use
+    use["wall_s"] = round(time.perf_counter() - began, 2)
+    after_server, after_pg = tree_cpu_split(server_pid), tree_cpu(run.pg_pid)
+    if server is not None and after_server is not None:
+        use["server_s"] = round(sum(after_server) - sum(server), 2)
+        use["server_system_s"] = round(after_server[1] - server[1], 2)
+    if pg is not None and after_pg is not None:
+        use["postgres_s"] = round(after_pg - pg, 2)
+
+
+@contextlib.contextmanager
+def profiling(run: Run, enabled: bool, pid: int, name: str, duration: float) -> Iterator[None]:
+    if not enabled or shutil.which("py-spy", path=str(Path(PY).parent)) is None:
+        yield
+        return
+    out = HERE / f"profile-{name}.folded.txt"
+    spy = run.spawn(
+        f"py-spy-{name}",
+        [str(Path(PY).parent / "py-spy"), "record", "--pid", str(pid), "--format", "raw",
+         "--output", str(out), "--duration", str(int(duration)), "--rate", "200", "--nonblocking",
+         "--subprocesses"],
+    )  # fmt: skip
+    try:
+        yield
+    finally:
+        try:
+            spy.popen.wait(duration + 30)
+        except subprocess.TimeoutExpired:
+            spy.stop()
+        run.results.setdefault("profiles", {})[name] = str(out.relative_to(ROOT))
