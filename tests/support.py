@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import aiohttp
 from aiohttp.test_utils import TestClient
 
 
@@ -137,16 +136,3 @@ def wait_for_health(
             pass
         time.sleep(0.1)
     raise RuntimeError(f"server did not become healthy:\n{log.read_text()}")
-
-
-async def http_json(
-    method: str, url: str, *, token: str | None = None, json: Any = None
-) -> tuple[int, Any]:
-    """One request against a served backend, for tests that do not use the in-process client."""
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.request(method, url, json=json, headers=headers) as resp,
-    ):
-        body = await resp.json(content_type=None) if resp.content_length != 0 else None
-        return resp.status, body

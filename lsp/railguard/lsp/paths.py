@@ -89,8 +89,3 @@ def innermost_first(incident: Incident) -> list[Frame]:
     if incident.stack:
         return list(reversed(incident.stack))
     return [incident.top_frame] if incident.top_frame is not None else []
-
-
-def commit_of(incident: Incident) -> str | None:
-    """The commit the incident's latest event ran, which its line numbers refer to."""
-    return incident.latest_commit or incident.first_commit
