@@ -142,7 +142,7 @@ def envelope(
     for kind, payload in items:
         if kind == "event" and isinstance(payload, dict) and "event_id" in payload:
             head.setdefault("event_id", payload["event_id"])
-    lines = [orjson.dumps(head)]
+    lines = [_dumps(head)]
     for kind, payload in items:
         raw = payload if isinstance(payload, bytes) else _dumps(payload)
         item: dict[str, Any] = {"type": kind}
