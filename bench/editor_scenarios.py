@@ -162,7 +162,7 @@ def _placement_inputs(lines: int, count: int) -> tuple[list[str], list[str], lis
 def scenario_placement(run: Run) -> None:
     """The language server's placement of 200 incidents on a 5,000-line file after an edit:
     one diff (LineMap) plus 200 placements with their frames' context, as `place_document`."""
-    from railguard.lsp import placement as pl
+    from railguard.lsp.core import linemap as pl
 
     old, new, crash = _placement_inputs(5000, 200)
     contexts = [

@@ -8,6 +8,7 @@ import lspkit
 import pytest
 from lsprotocol import types
 
+from railguard.lsp.core.linemap import DELETED, Placement, PlacementKind
 from railguard.lsp.diagnostics import (
     PlacedIncident,
     RelatedFrame,
@@ -15,7 +16,6 @@ from railguard.lsp.diagnostics import (
     line_range,
     to_diagnostic,
 )
-from railguard.lsp.placement import DELETED, Placement, PlacementKind
 from railguard.wire.models import Incident
 
 UTF8 = types.PositionEncodingKind.Utf8

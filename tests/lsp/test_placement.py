@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from railguard.lsp.placement import (
+from railguard.lsp.core.linemap import (
     DELETED,
     FrameContext,
     Hunk,

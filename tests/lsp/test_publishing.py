@@ -12,13 +12,13 @@ import pytest
 from lsprotocol import types
 from lsprotocol.converters import get_converter
 
+from railguard.lsp.core.linemap import DELETED, Placement, PlacementKind
 from railguard.lsp.diagnostics import (
     PlacedIncident,
     RelatedFrame,
     RenderedDiagnostics,
     to_diagnostic,
 )
-from railguard.lsp.placement import DELETED, Placement, PlacementKind
 from railguard.lsp.store import ProjectStore
 
 UTF8 = types.PositionEncodingKind.Utf8

@@ -16,7 +16,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from railguard.lsp.placement import Placement, PlacementKind
+from railguard.lsp.core.linemap import Placement, PlacementKind
 from railguard.lsp.store import IncidentRecord
 from railguard.wire.models import Incident
 

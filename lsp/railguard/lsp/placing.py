@@ -27,7 +27,7 @@ from cachetools import LRUCache
 from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
 
-from railguard.lsp import placement as pl
+from railguard.lsp.core import linemap as pl
 from railguard.lsp.diagnostics import PlacedIncident, RelatedFrame
 from railguard.lsp.gitrepo import GitRepo
 from railguard.lsp.hover import frame_label

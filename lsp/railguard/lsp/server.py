@@ -29,9 +29,9 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
-from railguard.lsp import placement as pl
 from railguard.lsp.backend import Backend, BackendError
 from railguard.lsp.config import Options, Settings
+from railguard.lsp.core import linemap as pl
 from railguard.lsp.diagnostics import PlacedIncident, RenderedDiagnostics
 from railguard.lsp.gitrepo import GitRepo
 from railguard.lsp.paths import FileIndex

@@ -20,8 +20,8 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
+from railguard.lsp.core.linemap import FrameContext
 from railguard.lsp.paths import crash_frame
-from railguard.lsp.placement import FrameContext
 from railguard.wire.models import Frame, Incident
 
 #: Longest title kept (the backend's `title` is capped the same way).
