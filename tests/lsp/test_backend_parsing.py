@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from railguard.lsp.backend import SseEvent, SseParser
-from railguard.lsp.paths import FileIndex
+from railguard.lsp.core.paths import FileIndex
+from railguard.lsp.io.backend import SseEvent, SseParser
 
 
 def test_sse_events_split_across_chunks() -> None:

@@ -8,14 +8,14 @@ import lspkit
 import pytest
 from lsprotocol import types
 
-from railguard.lsp.core.linemap import DELETED, Placement, PlacementKind
-from railguard.lsp.diagnostics import (
+from railguard.lsp.core.diagnostics import (
     PlacedIncident,
     RelatedFrame,
     incident_id_of,
     line_range,
     to_diagnostic,
 )
+from railguard.lsp.core.linemap import DELETED, Placement, PlacementKind
 from railguard.wire.models import Incident
 
 UTF8 = types.PositionEncodingKind.Utf8

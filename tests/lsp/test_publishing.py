@@ -12,14 +12,14 @@ import pytest
 from lsprotocol import types
 from lsprotocol.converters import get_converter
 
-from railguard.lsp.core.linemap import DELETED, Placement, PlacementKind
-from railguard.lsp.diagnostics import (
+from railguard.lsp.core.diagnostics import (
     PlacedIncident,
     RelatedFrame,
     RenderedDiagnostics,
     to_diagnostic,
 )
-from railguard.lsp.store import ProjectStore
+from railguard.lsp.core.linemap import DELETED, Placement, PlacementKind
+from railguard.lsp.core.records import ProjectStore
 
 UTF8 = types.PositionEncodingKind.Utf8
 UTF16 = types.PositionEncodingKind.Utf16

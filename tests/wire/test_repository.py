@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from railguard.lsp.gitrepo import remote_url, repository_identity
+from railguard.lsp.io.git import remote_url, repository_identity
 from railguard.wire.repository import InvalidRepository, normalize_repository
 
 

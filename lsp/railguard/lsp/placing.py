@@ -28,12 +28,12 @@ from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
 
 from railguard.lsp.core import linemap as pl
-from railguard.lsp.diagnostics import PlacedIncident, RelatedFrame
-from railguard.lsp.gitrepo import GitRepo
-from railguard.lsp.hover import frame_label
-from railguard.lsp.paths import FileIndex
+from railguard.lsp.core.diagnostics import PlacedIncident, RelatedFrame
+from railguard.lsp.core.paths import FileIndex
+from railguard.lsp.core.records import FrameRef, IncidentRecord, ProjectStore
+from railguard.lsp.core.traces import frame_label
+from railguard.lsp.io.git import GitRepo
 from railguard.lsp.state import FolderState
-from railguard.lsp.store import FrameRef, IncidentRecord, ProjectStore
 
 SHOWN_STATUSES = ("open", "acknowledged")
 MAX_RELATED = 5

@@ -29,15 +29,15 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
-from railguard.lsp.backend import Backend, BackendError
 from railguard.lsp.config import Options, Settings
 from railguard.lsp.core import linemap as pl
-from railguard.lsp.diagnostics import PlacedIncident, RenderedDiagnostics
-from railguard.lsp.gitrepo import GitRepo
-from railguard.lsp.paths import FileIndex
+from railguard.lsp.core.diagnostics import PlacedIncident, RenderedDiagnostics
+from railguard.lsp.core.paths import FileIndex
+from railguard.lsp.core.records import IncidentRecord, ProjectStore, train
+from railguard.lsp.io.backend import Backend, BackendError
+from railguard.lsp.io.git import GitRepo
 from railguard.lsp.placing import SHOWN_STATUSES, Placer
 from railguard.lsp.state import FolderState, ProjectState
-from railguard.lsp.store import IncidentRecord, ProjectStore, train
 from railguard.wire.models import Incident
 
 log = logging.getLogger(__name__)

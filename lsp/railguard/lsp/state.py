@@ -6,8 +6,8 @@ import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from railguard.lsp.gitrepo import GitRepo, RepoInfo
-from railguard.lsp.store import ProjectStore
+from railguard.lsp.core.records import ProjectStore
+from railguard.lsp.io.git import GitRepo, RepoInfo
 
 
 @dataclass

@@ -11,10 +11,10 @@ from typing import Any
 
 from lsprotocol import types
 
-from railguard.lsp.backend import Action, BackendError
-from railguard.lsp.diagnostics import incident_id_of
+from railguard.lsp.core.diagnostics import incident_id_of
+from railguard.lsp.core.traces import stack_text
 from railguard.lsp.features import documents
-from railguard.lsp.hover import stack_text
+from railguard.lsp.io.backend import Action, BackendError
 from railguard.lsp.server import RailguardServer, server
 
 RESOLVE = "railguard.resolveIncident"

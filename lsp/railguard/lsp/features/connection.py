@@ -18,9 +18,9 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from railguard.lsp import config
-from railguard.lsp.backend import BACKOFF_CAP, BACKOFF_START, Backend, BackendError
 from railguard.lsp.features import documents, live
-from railguard.lsp.gitrepo import GitRepo, repo_info, repository_identity
+from railguard.lsp.io.backend import BACKOFF_CAP, BACKOFF_START, Backend, BackendError
+from railguard.lsp.io.git import GitRepo, repo_info, repository_identity
 from railguard.lsp.server import RailguardServer, server
 from railguard.lsp.state import FolderState, ProjectState
 from railguard.wire.models import Project

@@ -13,7 +13,7 @@ import time
 
 from lsprotocol import types
 
-from railguard.lsp.diagnostics import RenderedDiagnostics
+from railguard.lsp.core.diagnostics import RenderedDiagnostics
 from railguard.lsp.server import RailguardServer, server
 
 log = logging.getLogger(__name__)

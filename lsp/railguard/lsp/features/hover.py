@@ -12,14 +12,14 @@ import logging
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from railguard.lsp.backend import BackendError
 from railguard.lsp.core import linemap as pl
+from railguard.lsp.core.diagnostics import PlacedIncident, line_range
 from railguard.lsp.core.linemap import split_lines
-from railguard.lsp.diagnostics import PlacedIncident, line_range
-from railguard.lsp.hover import hover_markdown
-from railguard.lsp.paths import innermost_first
+from railguard.lsp.core.paths import innermost_first
+from railguard.lsp.core.records import FrameRef, IncidentRecord
+from railguard.lsp.core.traces import hover_markdown
+from railguard.lsp.io.backend import BackendError
 from railguard.lsp.server import RailguardServer, server
-from railguard.lsp.store import FrameRef, IncidentRecord
 from railguard.wire.models import Frame, Incident
 
 log = logging.getLogger(__name__)

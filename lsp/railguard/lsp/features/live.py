@@ -14,8 +14,8 @@ import logging
 import os
 
 from railguard.lsp import config
-from railguard.lsp.backend import BackendError
 from railguard.lsp.features import documents
+from railguard.lsp.io.backend import BackendError
 from railguard.lsp.server import RailguardServer
 from railguard.lsp.state import ProjectState
 from railguard.wire.models import IncidentChange

@@ -17,7 +17,7 @@ from typing import Any
 from lsprotocol import types
 
 from railguard.lsp.core.linemap import Placement, PlacementKind
-from railguard.lsp.store import IncidentRecord
+from railguard.lsp.core.records import IncidentRecord
 from railguard.wire.models import Incident
 
 #: What a diagnostic is made from: the server's compact record, or a whole wire incident.

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from railguard.lsp.diagnostics import headline
-from railguard.lsp.paths import innermost_first
-from railguard.lsp.store import FrameRef
+from railguard.lsp.core.diagnostics import headline
+from railguard.lsp.core.paths import innermost_first
+from railguard.lsp.core.records import FrameRef
 from railguard.wire.models import Frame, Incident
 
 #: Frames shown before the hover says "… N more".

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lspkit import CALC_AT_A, Repo, git
 
-from railguard.lsp.gitrepo import GitRepo, repo_info
+from railguard.lsp.io.git import GitRepo, repo_info
 
 
 async def test_repo_info_at_the_root(repo: Repo) -> None:

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from railguard.lsp.core.linemap import FrameContext
-from railguard.lsp.paths import crash_frame
+from railguard.lsp.core.paths import crash_frame
 from railguard.wire.models import Frame, Incident
 
 #: Longest title kept (the backend's `title` is capped the same way).
