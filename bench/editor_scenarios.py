@@ -224,7 +224,7 @@ async def scenario_lsp_memory(run: Run, backend: Backend, seed_root: Path) -> No
         done = await lsp.wait_for(republished, 30)
         moved = [d for d in lsp.diagnostics[uri] if d["range"]["start"]["line"] > 130]
         del lines
-    from railguard.lsp.features.documents import DEBOUNCE
+    from railguard.lsp.features.publishing import DEBOUNCE
 
     open_incidents = sum(p["openIncidents"] for p in status["projects"])
     run.results["lsp_memory"] = {

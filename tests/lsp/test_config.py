@@ -8,13 +8,8 @@ from typing import Any
 
 import pytest
 
-from railguard.lsp.config import (
-    Options,
-    parse_options,
-    read_credentials,
-    resolve_settings,
-    write_credentials,
-)
+from railguard.lsp.core.options import Options, parse_options
+from railguard.lsp.io.credentials import read_credentials, resolve_settings, write_credentials
 
 
 @pytest.mark.parametrize(

@@ -31,10 +31,9 @@ def main(argv: list[str] | None = None) -> None:
 
     from pygls.cli import start_server
 
-    import railguard.lsp.features  # noqa: F401  (registers the handlers)
-    from railguard.lsp.server import server
+    from railguard.lsp.factory import create_server
 
-    start_server(server, args)
+    start_server(create_server(), args)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ kilobytes of Python objects; 10,000 of them do not fit the server's memory budge
 strings) and, zlib-compressed, what only placement needs: the crash frame's context lines and
 the other in-app frames (for related information). Those are decoded for the incidents of
 open documents only, and kept decoded in a small LRU. The full stack for a hover comes from
-the backend on demand (`server.full_incident`).
+the backend on demand (`features/incidents.py`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from railguard.lsp.core.linemap import FrameContext
 from railguard.lsp.core.paths import crash_frame
 from railguard.wire.models import Frame, Incident
 
+#: The statuses whose incidents are shown (and kept); the others are dropped.
+SHOWN_STATUSES = ("open", "acknowledged")
 #: Longest title kept (the backend's `title` is capped the same way).
 MAX_TITLE = 200
 #: Records whose compressed part stays decoded (the incidents of open documents, and then some).

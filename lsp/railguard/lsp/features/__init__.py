@@ -1,5 +1,2 @@
-"""LSP handlers, one module per concern; importing this package registers them on `server`."""
-
-from railguard.lsp.features import actions, connection, documents, hover, live
-
-__all__ = ["actions", "connection", "documents", "hover", "live"]
+"""The language server's features, one module per job, each owning its handlers and its state.
+Importing them registers nothing: `factory.create_server` calls each module's `setup`."""

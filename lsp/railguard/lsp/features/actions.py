@@ -1,8 +1,9 @@
 """Quick fixes on an incident's diagnostic, and the `railguard.*` commands behind them.
 
 Every action is also a `workspace/executeCommand` command taking the incident id. State changes
-go to the backend (resolve records the current HEAD), update the local cache and republish every
-open document *before* the command returns; other editors see it through the live feed.
+go to the backend (resolve records the current HEAD), update the local incidents and republish
+every open document *before* the command returns; other editors see it through the live feed.
+Also `railguard.refresh` and `railguard.listIncidents` (`railguard.status` is features/status).
 """
 
 from __future__ import annotations
@@ -13,9 +14,13 @@ from lsprotocol import types
 
 from railguard.lsp.core.diagnostics import incident_id_of
 from railguard.lsp.core.traces import stack_text
-from railguard.lsp.features import documents
-from railguard.lsp.io.backend import Action, BackendError
-from railguard.lsp.server import RailguardServer, server
+from railguard.lsp.features.incidents import Incidents
+from railguard.lsp.features.placement import Placer
+from railguard.lsp.features.publishing import Publishing
+from railguard.lsp.features.repositories import Repositories
+from railguard.lsp.features.status import Status
+from railguard.lsp.io.backend import Action
+from railguard.lsp.server import RailguardServer
 
 RESOLVE = "railguard.resolveIncident"
 ACKNOWLEDGE = "railguard.acknowledgeIncident"
@@ -23,7 +28,6 @@ IGNORE = "railguard.ignoreIncident"
 OPEN = "railguard.openIncident"
 COPY = "railguard.copyStackTrace"
 REFRESH = "railguard.refresh"
-STATUS = "railguard.status"
 LIST = "railguard.listIncidents"
 
 QUICK_FIXES = (
@@ -35,17 +39,11 @@ QUICK_FIXES = (
 )
 
 
-@server.feature(
-    types.TEXT_DOCUMENT_CODE_ACTION,
-    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
-)
-async def code_actions(
-    ls: RailguardServer, params: types.CodeActionParams
-) -> list[types.CodeAction] | None:
-    """Resolve, acknowledge, ignore, open and copy, for each incident under the cursor."""
+def quick_fixes(diagnostics: list[types.Diagnostic]) -> list[types.CodeAction]:
+    """Resolve, acknowledge, ignore, open and copy, once per incident of `diagnostics`."""
     out: list[types.CodeAction] = []
     seen: set[int] = set()
-    for diagnostic in params.context.diagnostics:
+    for diagnostic in diagnostics:
         incident_id = incident_id_of(diagnostic)
         if incident_id is None or incident_id in seen:
             continue
@@ -61,106 +59,128 @@ async def code_actions(
                     command=types.Command(title=text, command=command, arguments=[incident_id]),
                 )
             )
-    return out or None
-
-
-async def act(ls: RailguardServer, incident_id: int, action: Action) -> dict[str, Any]:
-    if ls.backend is None:
-        raise BackendError(ls.problem or "Railguard is not connected")
-    known = ls.find_incident(incident_id)
-    commit = ls.head_for_project(known.project_id) if known is not None else None
-    if commit is None and ls.folders:
-        commit = next((f.head for f in ls.folders.values() if f.head), None)
-    incident = await ls.backend.act(incident_id, action, commit if action == "resolve" else None)
-    ls.apply_incident(incident)
-    await documents.publish_all(ls)
-    ls.notify_status()
-    return incident.model_dump(mode="json")
-
-
-@server.command(RESOLVE)
-async def resolve(ls: RailguardServer, incident_id: int) -> dict[str, Any]:
-    """Resolve, recording the current HEAD commit."""
-    return await act(ls, incident_id, "resolve")
-
-
-@server.command(ACKNOWLEDGE)
-async def acknowledge(ls: RailguardServer, incident_id: int) -> dict[str, Any]:
-    """Acknowledge: still shown, one severity lower."""
-    return await act(ls, incident_id, "acknowledge")
-
-
-@server.command(IGNORE)
-async def ignore(ls: RailguardServer, incident_id: int) -> dict[str, Any]:
-    """Ignore: no longer shown."""
-    return await act(ls, incident_id, "ignore")
-
-
-async def url_of(ls: RailguardServer, incident_id: int) -> str:
-    known = ls.find_incident(incident_id)
-    if known is not None:
-        return known.url
-    return (await ls.full_incident(incident_id)).url
-
-
-@server.command(OPEN)
-async def open_incident(ls: RailguardServer, incident_id: int) -> dict[str, Any]:
-    """Open the incident's page: showDocument when the client has it, else a message."""
-    url = await url_of(ls, incident_id)
-    window = ls.client_capabilities.window
-    if window is not None and window.show_document is not None and window.show_document.support:
-        await ls.window_show_document_async(types.ShowDocumentParams(uri=url, external=True))
-    else:
-        ls.window_show_message(
-            types.ShowMessageParams(
-                type=types.MessageType.Info, message=f"Incident {incident_id}: {url}"
-            )
-        )
-    return {"url": url}
-
-
-@server.command(COPY)
-async def copy_stack_trace(ls: RailguardServer, incident_id: int) -> dict[str, Any]:
-    """The stack trace as text; the client puts it on the clipboard."""
-    return {"text": stack_text(await ls.full_incident(incident_id))}
-
-
-@server.command(REFRESH)
-async def refresh(ls: RailguardServer) -> dict[str, Any]:
-    """Reload every project's incidents and republish."""
-    for state in list(ls.projects.values()):
-        await ls.refresh_project(state)
-    ls.invalidate_placements()
-    await documents.publish_all(ls)
-    ls.notify_status()
-    return {"incidents": sum(len(s.incidents) for s in ls.projects.values())}
-
-
-@server.command(STATUS)
-async def status(ls: RailguardServer) -> dict[str, Any]:
-    """Connection state and per-folder counts (also sent as `railguard/status`)."""
-    return ls.status()
-
-
-@server.command(LIST)
-async def list_incidents(ls: RailguardServer) -> list[dict[str, Any]]:
-    """Open incidents placed in open documents, for pickers and quickfix lists."""
-    out = []
-    for uri, placed in ls.placed.items():
-        for p in placed:
-            if p.placement.line is None:
-                continue
-            out.append(
-                {
-                    "incidentId": p.incident.id,
-                    "title": p.incident.title,
-                    "uri": uri,
-                    "line": p.placement.line,
-                    "character": 0,
-                    "severity": p.incident.level,
-                    "placement": p.placement.kind.value,
-                    "eventCount": p.incident.event_count,
-                    "lastSeen": p.incident.last_seen.isoformat(),
-                }
-            )
     return out
+
+
+class Actions:
+    def __init__(
+        self,
+        server: RailguardServer,
+        repositories: Repositories,
+        incidents: Incidents,
+        placer: Placer,
+        publishing: Publishing,
+        status: Status,
+    ) -> None:
+        self._server = server
+        self._repositories = repositories
+        self._incidents = incidents
+        self._placer = placer
+        self._publishing = publishing
+        self._status = status
+
+    async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+        """The quick fixes for the incidents under the cursor."""
+        return quick_fixes(params.context.diagnostics) or None
+
+    async def _act(self, incident_id: int, action: Action) -> dict[str, Any]:
+        backend = self._server.connected_backend()
+        known = self._incidents.find(incident_id)
+        commit = None
+        if action == "resolve":
+            commit = self._repositories.head_for_project(known.project_id if known else None)
+        incident = await backend.act(incident_id, action, commit)
+        self._incidents.apply(incident)
+        await self._publishing.publish_all()
+        self._status.notify()
+        return incident.model_dump(mode="json")
+
+    async def resolve(self, incident_id: int) -> dict[str, Any]:
+        """Resolve, recording the current HEAD commit."""
+        return await self._act(incident_id, "resolve")
+
+    async def acknowledge(self, incident_id: int) -> dict[str, Any]:
+        """Acknowledge: still shown, one severity lower."""
+        return await self._act(incident_id, "acknowledge")
+
+    async def ignore(self, incident_id: int) -> dict[str, Any]:
+        """Ignore: no longer shown."""
+        return await self._act(incident_id, "ignore")
+
+    async def open_incident(self, incident_id: int) -> dict[str, Any]:
+        """Open the incident's page: showDocument when the client has it, else a message."""
+        server = self._server
+        known = self._incidents.find(incident_id)
+        url = known.url if known is not None else (await self._incidents.full(incident_id)).url
+        window = server.client_capabilities.window
+        if window is not None and window.show_document is not None and window.show_document.support:
+            await server.window_show_document_async(
+                types.ShowDocumentParams(uri=url, external=True)
+            )
+        else:
+            server.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Info, message=f"Incident {incident_id}: {url}"
+                )
+            )
+        return {"url": url}
+
+    async def copy_stack_trace(self, incident_id: int) -> dict[str, Any]:
+        """The stack trace as text; the client puts it on the clipboard."""
+        return {"text": stack_text(await self._incidents.full(incident_id))}
+
+    async def refresh(self) -> dict[str, Any]:
+        """Reload every project's incidents and republish."""
+        projects = self._incidents.projects
+        for state in list(projects.values()):
+            await self._incidents.refresh(state)
+        self._placer.invalidate()
+        await self._publishing.publish_all()
+        self._status.notify()
+        return {"incidents": sum(len(s.incidents) for s in projects.values())}
+
+    async def list_incidents(self) -> list[dict[str, Any]]:
+        """Open incidents placed in open documents, for pickers and quickfix lists."""
+        out = []
+        for uri, placed in self._publishing.placed.items():
+            for p in placed:
+                if p.placement.line is None:
+                    continue
+                out.append(
+                    {
+                        "incidentId": p.incident.id,
+                        "title": p.incident.title,
+                        "uri": uri,
+                        "line": p.placement.line,
+                        "character": 0,
+                        "severity": p.incident.level,
+                        "placement": p.placement.kind.value,
+                        "eventCount": p.incident.event_count,
+                        "lastSeen": p.incident.last_seen.isoformat(),
+                    }
+                )
+        return out
+
+
+def setup(
+    server: RailguardServer,
+    repositories: Repositories,
+    incidents: Incidents,
+    placer: Placer,
+    publishing: Publishing,
+    status: Status,
+) -> Actions:
+    actions = Actions(server, repositories, incidents, placer, publishing, status)
+    server.handle(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        actions.code_actions,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+    )
+    server.handle_command(RESOLVE, actions.resolve)
+    server.handle_command(ACKNOWLEDGE, actions.acknowledge)
+    server.handle_command(IGNORE, actions.ignore)
+    server.handle_command(OPEN, actions.open_incident)
+    server.handle_command(COPY, actions.copy_stack_trace)
+    server.handle_command(REFRESH, actions.refresh)
+    server.handle_command(LIST, actions.list_incidents)
+    return actions

@@ -1,8 +1,8 @@
 """Hover on an incident's line: its stack trace as Markdown, with links to current lines.
 
-The server keeps a compact record per incident; the whole stack comes from the backend
-(`GET /incidents/{id}`, then a small LRU). When the backend cannot be reached, the hover shows
-what the record knows: the crash frame and the other in-app frames.
+The incidents keep a compact record each; the whole stack comes from the backend (then a small
+LRU, features/incidents.py). When the backend cannot be reached, the hover shows what the
+record knows: the crash frame and the other in-app frames.
 """
 
 from __future__ import annotations
@@ -14,12 +14,15 @@ from pygls.uris import from_fs_path
 
 from railguard.lsp.core import linemap as pl
 from railguard.lsp.core.diagnostics import PlacedIncident, line_range
-from railguard.lsp.core.linemap import split_lines
 from railguard.lsp.core.paths import innermost_first
 from railguard.lsp.core.records import FrameRef, IncidentRecord
 from railguard.lsp.core.traces import hover_markdown
+from railguard.lsp.features.incidents import Incidents
+from railguard.lsp.features.placement import Placer
+from railguard.lsp.features.publishing import Publishing
+from railguard.lsp.features.repositories import Repositories
 from railguard.lsp.io.backend import BackendError
-from railguard.lsp.server import RailguardServer, server
+from railguard.lsp.server import RailguardServer
 from railguard.wire.models import Frame, Incident
 
 log = logging.getLogger(__name__)
@@ -55,70 +58,94 @@ def from_record(
     )  # fmt: skip
 
 
-async def full_incident(ls: RailguardServer, placed: PlacedIncident) -> Incident:
-    shown = placed.incident
-    if isinstance(shown, Incident):
-        return shown
-    try:
-        return await ls.full_incident(shown.id)
-    except BackendError as e:
-        log.info("hover of incident %s without its full stack: %s", shown.id, e)
-        state = ls.projects.get(shown.project_id)
-        context, callers = state.incidents.details(shown) if state else (pl.FrameContext(), ())
-        return from_record(shown, context, callers)
+class Hover:
+    def __init__(
+        self,
+        server: RailguardServer,
+        repositories: Repositories,
+        incidents: Incidents,
+        placer: Placer,
+        publishing: Publishing,
+    ) -> None:
+        self._server = server
+        self._repositories = repositories
+        self._incidents = incidents
+        self._placer = placer
+        self._publishing = publishing
 
+    async def _full_incident(self, placed: PlacedIncident) -> Incident:
+        shown = placed.incident
+        if isinstance(shown, Incident):
+            return shown
+        try:
+            return await self._incidents.full(shown.id)
+        except BackendError as e:
+            log.info("hover of incident %s without its full stack: %s", shown.id, e)
+            state = self._incidents.projects.get(shown.project_id)
+            context, callers = state.incidents.details(shown) if state else (pl.FrameContext(), ())
+            return from_record(shown, context, callers)
 
-async def frame_links(
-    ls: RailguardServer, uri: str, incident: Incident, commit: str | None
-) -> dict[int, str]:
-    """Link targets (`file:` URI `#L<line>`) for the frames that are files of the workspace."""
-    located = ls.locate(uri)
-    if located is None:
-        return {}
-    folder, _ = located
-    assert folder.info is not None
-    index = await ls.index_for(folder)
-    links: dict[int, str] = {}
-    for i, frame in enumerate(innermost_first(incident)):
-        if not frame.in_app or frame.line is None:
-            continue
-        rel = index.resolve(frame.path, frame.original_path)
-        if rel is None:
-            continue
-        context = pl.FrameContext(
-            frame.context_line, tuple(frame.pre_context), tuple(frame.post_context)
-        )
-        line = await ls.current_line(folder, rel, commit, frame.line, context)
-        target = from_fs_path(str(folder.info.toplevel / rel))
-        if line is not None and target:
-            links[i] = f"{target}#L{line + 1}"
-    return links
-
-
-@server.feature(types.TEXT_DOCUMENT_HOVER)
-async def hover(ls: RailguardServer, params: types.HoverParams) -> types.Hover | None:
-    """The incidents on the hovered line, each with its stack trace."""
-    uri = params.text_document.uri
-    doc = ls.workspace.text_documents.get(uri)
-    here = [p for p in ls.placed.get(uri, []) if p.placement.line == params.position.line]
-    if doc is None or not here:
-        return None
-    parts = []
-    for placed in here:
-        incident = await full_incident(ls, placed)
-        links = await frame_links(ls, uri, incident, placed.commit)
-        parts.append(
-            hover_markdown(
-                incident,
-                commit=placed.commit,
-                placement=placed.placement.kind.value,
-                locations=links,
+    async def _frame_links(
+        self, uri: str, incident: Incident, commit: str | None
+    ) -> dict[int, str]:
+        """Link targets (`file:` URI `#L<line>`) for the frames that are files of the workspace."""
+        located = self._repositories.locate(uri)
+        if located is None:
+            return {}
+        folder, _ = located
+        assert folder.info is not None
+        index = await self._repositories.index_for(folder)
+        links: dict[int, str] = {}
+        for i, frame in enumerate(innermost_first(incident)):
+            if not frame.in_app or frame.line is None:
+                continue
+            rel = index.resolve(frame.path, frame.original_path)
+            if rel is None:
+                continue
+            context = pl.FrameContext(
+                frame.context_line, tuple(frame.pre_context), tuple(frame.post_context)
             )
+            line = await self._placer.current_line(folder, rel, commit, frame.line, context)
+            target = from_fs_path(str(folder.info.toplevel / rel))
+            if line is not None and target:
+                links[i] = f"{target}#L{line + 1}"
+        return links
+
+    async def hover(self, params: types.HoverParams) -> types.Hover | None:
+        """The incidents on the hovered line, each with its stack trace."""
+        uri = params.text_document.uri
+        doc = self._server.workspace.text_documents.get(uri)
+        line = params.position.line
+        here = [p for p in self._publishing.placed.get(uri, []) if p.placement.line == line]
+        if doc is None or not here:
+            return None
+        parts = []
+        for placed in here:
+            incident = await self._full_incident(placed)
+            links = await self._frame_links(uri, incident, placed.commit)
+            parts.append(
+                hover_markdown(
+                    incident,
+                    commit=placed.commit,
+                    placement=placed.placement.kind.value,
+                    locations=links,
+                )
+            )
+        return types.Hover(
+            contents=types.MarkupContent(
+                kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)
+            ),
+            range=line_range(pl.split_lines(doc.source), line, self._server.encoding),
         )
-    lines = split_lines(doc.source)
-    return types.Hover(
-        contents=types.MarkupContent(
-            kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)
-        ),
-        range=line_range(lines, params.position.line, ls.encoding),
-    )
+
+
+def setup(
+    server: RailguardServer,
+    repositories: Repositories,
+    incidents: Incidents,
+    placer: Placer,
+    publishing: Publishing,
+) -> Hover:
+    hover = Hover(server, repositories, incidents, placer, publishing)
+    server.handle(types.TEXT_DOCUMENT_HOVER, hover.hover)
+    return hover

@@ -1,0 +1,67 @@
+"""The connection's state for the client's status bar: the `railguard.status` command, the
+`railguard/status` notification with the same body, and the one current problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lsprotocol import types
+
+from railguard.lsp.features.incidents import Incidents
+from railguard.lsp.features.repositories import Repositories
+from railguard.lsp.io.backend import BackendError
+from railguard.lsp.server import RailguardServer
+
+COMMAND = "railguard.status"
+NOTIFICATION = "railguard/status"
+
+
+class Status:
+    def __init__(
+        self, server: RailguardServer, repositories: Repositories, incidents: Incidents
+    ) -> None:
+        self._server = server
+        self._repositories = repositories
+        self._incidents = incidents
+
+    def body(self) -> dict[str, Any]:
+        server, projects = self._server, self._incidents.projects
+        connected = bool(projects) and all(s.connected for s in projects.values())
+        return {
+            "connected": connected if server.problem is None else False,
+            "serverUrl": server.settings.server_url if server.settings else None,
+            "user": server.user,
+            "problem": server.problem,
+            "projects": [
+                {
+                    "folder": f.uri,
+                    "repository": f.identity or "",
+                    "projectId": f.project_id,
+                    "openIncidents": sum(1 for _ in self._incidents.shown(f.project_id)),
+                }
+                for f in self._repositories.folders.values()
+            ],
+        }
+
+    def notify(self) -> None:
+        """Send `railguard/status` (the connection state or a count changed)."""
+        self._server.protocol.notify(NOTIFICATION, self.body())
+
+    def set_problem(self, problem: str | None, *, error: BackendError | None = None) -> None:
+        """Tell a problem (once per text) and notify when the current one changed."""
+        if problem is not None:
+            kind = types.MessageType.Error if error else types.MessageType.Warning
+            self._server.tell(problem, kind)
+        if problem != self._server.problem:
+            self._server.problem = problem
+            self.notify()
+
+    async def command(self) -> dict[str, Any]:
+        """Connection state and per-folder counts (also sent as `railguard/status`)."""
+        return self.body()
+
+
+def setup(server: RailguardServer, repositories: Repositories, incidents: Incidents) -> Status:
+    status = Status(server, repositories, incidents)
+    server.handle_command(COMMAND, status.command)
+    return status
