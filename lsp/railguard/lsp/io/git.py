@@ -1,10 +1,12 @@
-"""Async git for the language server: repository identity, HEAD, files at a commit.
+"""Git access for the language server, through pygit2 (libgit2): repository identity, HEAD,
+files at a commit, the repository's file list.
 
-Every call is `git` in a subprocess through `asyncio.create_subprocess_exec`, so nothing blocks
-the event loop (reference/lsp-notes.md §12 and §13). `GitRepo` keeps the per-repository caches:
-file text per (commit, path) in an LRU, commit existence, and the tracked-file list for suffix
-matching, which is refreshed when HEAD moves. HEAD moves are noticed by `stat`-ing `HEAD`, the
-branch's ref file and `packed-refs` (`head_fingerprint`), which costs microseconds.
+libgit2 calls block, so each runs in a worker thread (`asyncio.to_thread`), one at a time per
+repository (a libgit2 repository object must not be used by two threads at once). `GitRepo`
+keeps the per-repository caches: file text per (commit, path) in an LRU, commit existence,
+and the file list for suffix matching, refreshed when HEAD moves. HEAD moves are noticed by
+`stat`-ing `HEAD`, the branch's ref file and `packed-refs` (`head_fingerprint`), which costs
+microseconds; nothing here runs the `git` program.
 """
 
 from __future__ import annotations
@@ -12,57 +14,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
+import pygit2
 from cachetools import LRUCache
 
 from railguard.wire.repository import InvalidRepository, normalize_repository
 
 log = logging.getLogger(__name__)
 
-GIT_TIMEOUT = 10.0
-_ENV = {
-    **os.environ,
-    "GIT_TERMINAL_PROMPT": "0",  # never wait for a password on a pipe nobody reads
-    "GIT_OPTIONAL_LOCKS": "0",  # reading must not take index.lock from the user's git
-    "LC_ALL": "C",
-}
-
-
-class GitError(Exception):
-    """git failed, timed out or is not installed."""
-
-
-async def git(cwd: str | Path, *args: str, timeout: float = GIT_TIMEOUT) -> bytes:
-    """Run `git -C cwd args…` and return its stdout; raise `GitError` on any failure."""
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            "git",
-            "-C",
-            str(cwd),
-            *args,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=_ENV,
-        )
-    except OSError as e:
-        raise GitError(f"cannot run git: {e}") from e
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(), timeout)
-    except TimeoutError as e:
-        proc.kill()
-        await proc.wait()
-        raise GitError(f"git {args[0]} timed out") from e
-    if proc.returncode != 0:
-        raise GitError(f"git {' '.join(args[:2])}: {err.decode(errors='replace').strip()}")
-    return out
+T = TypeVar("T")
+#: What libgit2 raises for a missing object, a bad revision or an unreadable repository.
+_GIT_ERRORS = (pygit2.GitError, KeyError, ValueError, OSError)
 
 
 @dataclass(frozen=True, slots=True)
 class RepoInfo:
-    """What one `git rev-parse` says about a workspace folder."""
+    """Where a workspace folder is in its repository."""
 
     toplevel: Path
     prefix: str
@@ -72,49 +44,68 @@ class RepoInfo:
     shallow: bool
 
 
-async def repo_info(folder: str | Path) -> RepoInfo | None:
-    """The repository containing `folder`, or None when it is not inside a git work tree."""
+def _open(folder: str | Path) -> pygit2.Repository | None:
+    """The repository with a work tree that contains `folder`, or None."""
     try:
-        out = await git(
-            folder,
-            "rev-parse",
-            "--show-toplevel",
-            "--show-prefix",
-            "--is-shallow-repository",
-        )
-    except GitError as e:
+        found = pygit2.discover_repository(str(folder))
+        repo = pygit2.Repository(found) if found is not None else None
+    except _GIT_ERRORS as e:
         log.info("no git repository at %s: %s", folder, e)
         return None
-    lines = out.decode().split("\n")
-    if len(lines) < 3:
+    if repo is None or repo.is_bare or repo.workdir is None:
         return None
-    toplevel, prefix, shallow = lines[0], lines[1], lines[2]
-    repo = GitRepo(Path(toplevel))
-    return RepoInfo(Path(toplevel), prefix, await repo.head(), shallow.strip() == "true")
+    return repo
+
+
+def _head(repo: pygit2.Repository) -> str | None:
+    try:
+        return None if repo.head_is_unborn else str(repo.head.target)
+    except _GIT_ERRORS:
+        return None
+
+
+def _repo_info(folder: str | Path) -> RepoInfo | None:
+    repo = _open(folder)
+    if repo is None:
+        return None
+    toplevel = Path(os.path.realpath(repo.workdir))
+    inside = Path(os.path.realpath(folder))
+    prefix = "" if inside == toplevel else inside.relative_to(toplevel).as_posix() + "/"
+    return RepoInfo(toplevel, prefix, _head(repo), repo.is_shallow)
+
+
+async def repo_info(folder: str | Path) -> RepoInfo | None:
+    """The repository containing `folder`, or None when it is not inside a git work tree."""
+    return await asyncio.to_thread(_repo_info, folder)
+
+
+def _remote_url(toplevel: str | Path) -> str | None:
+    repo = _open(toplevel)
+    if repo is None:
+        return None
+    names = ["origin"]
+    try:
+        if not repo.head_is_unborn and not repo.head_is_detached:
+            upstream = repo.config[f"branch.{repo.head.shorthand}.remote"]
+            if upstream and upstream != ".":
+                names.append(upstream)
+    except _GIT_ERRORS:
+        pass
+    names += sorted(repo.remotes.names())
+    for name in dict.fromkeys(names):
+        try:
+            url = repo.remotes[name].url  # libgit2 applies `url.<base>.insteadOf`
+        except _GIT_ERRORS:
+            continue
+        if url:
+            return str(url)
+    return None
 
 
 async def remote_url(toplevel: str | Path) -> str | None:
-    """The clone URL naming this repository (§13): `origin` (git expands `insteadOf`), else the
-    upstream branch's remote, else the first remote; None when there is none."""
-    names: list[str] = ["origin"]
-    try:
-        upstream = (await git(toplevel, "rev-parse", "--abbrev-ref", "@{u}")).decode().strip()
-        if "/" in upstream:
-            names.append(upstream.split("/", 1)[0])
-    except GitError:
-        pass
-    try:
-        names += (await git(toplevel, "remote")).decode().split()
-    except GitError:
-        return None
-    for name in dict.fromkeys(names):
-        try:
-            url = (await git(toplevel, "remote", "get-url", name)).decode().strip()
-        except GitError:
-            continue
-        if url:
-            return url
-    return None
+    """The clone URL naming this repository: `origin`, else the current branch's upstream
+    remote, else the first remote by name; None when there is none."""
+    return await asyncio.to_thread(_remote_url, toplevel)
 
 
 async def repository_identity(toplevel: str | Path) -> str | None:
@@ -138,28 +129,41 @@ class GitRepo:
         self._commits: dict[str, bool] = {}
         self._files: list[str] | None = None
         self._files_head: str | None = None
-        self._git_dir: Path | None = None
-        self._common_dir: Path | None = None
+        self._dirs: tuple[Path, Path] | None = None
+        self._repo: pygit2.Repository | None = None
+        self._lock = threading.Lock()
+
+    async def _run(self, work: Callable[[pygit2.Repository], T], missing: T) -> T:
+        """`work(repository)` in a worker thread; `missing` when the repository is gone or
+        libgit2 fails."""
+
+        def locked() -> T:
+            with self._lock:
+                if self._repo is None:
+                    self._repo = _open(self.toplevel)
+                if self._repo is None:
+                    return missing
+                try:
+                    return work(self._repo)
+                except _GIT_ERRORS as e:
+                    log.debug("git in %s: %s", self.toplevel, e)
+                    return missing
+
+        return await asyncio.to_thread(locked)
 
     async def head(self) -> str | None:
-        try:
-            return (
-                (await git(self.toplevel, "rev-parse", "--verify", "-q", "HEAD")).decode().strip()
-            )
-        except GitError:
-            return None
+        return await self._run(_head, None)
 
     async def has_commit(self, commit: str) -> bool:
         """Whether `commit` is in the local clone; a miss is re-checked after a HEAD move."""
         known = self._commits.get(commit)
         if known is not None:
             return known
-        try:
-            await git(self.toplevel, "cat-file", "-e", f"{commit}^{{commit}}")
-            found = True
-        except GitError:
-            found = False
-        self._commits[commit] = found
+
+        def find(repo: pygit2.Repository) -> bool:
+            return isinstance(repo.revparse_single(f"{commit}^{{commit}}"), pygit2.Commit)
+
+        found = self._commits[commit] = await self._run(find, False)
         return found
 
     async def file_at(self, commit: str, path: str) -> str | None:
@@ -169,29 +173,27 @@ class GitRepo:
             return self._texts[key]
         text: str | None = None
         if await self.has_commit(commit):
-            try:
-                blob = await git(self.toplevel, "cat-file", "blob", f"{commit}:{path}")
-                text = blob.decode("utf-8", "replace")
-            except GitError:
-                text = None
+
+            def read(repo: pygit2.Repository) -> str | None:
+                tree = repo.revparse_single(f"{commit}^{{tree}}")
+                blob = repo[tree[path].id] if isinstance(tree, pygit2.Tree) else None
+                if not isinstance(blob, pygit2.Blob):
+                    return None
+                return blob.data.decode("utf-8", "replace")
+
+            text = await self._run(read, None)
         self._texts[key] = text
         return text
 
     async def files(self, *, head: str | None = None) -> list[str]:
-        """Tracked and untracked-but-not-ignored files, repository-relative, for suffix
-        matching; cached until HEAD moves. `head` is the HEAD the caller already knows (the
-        server's watcher keeps it, and a publish must not wait for `git rev-parse`); without
-        it git is asked. The same list object comes back until it is refreshed."""
+        """Tracked files and untracked ones that are not ignored, repository-relative, for
+        suffix matching; cached until HEAD moves. `head` is the HEAD the caller already knows
+        (the HEAD watcher keeps it, and a publish must not wait for git); without it the
+        repository is asked. The same list object comes back until it is refreshed."""
         if head is None:
             head = await self.head()
         if self._files is None or head != self._files_head:
-            try:
-                out = await git(
-                    self.toplevel, "ls-files", "-z", "--cached", "--others", "--exclude-standard"
-                )
-                self._files = sorted(set(out.decode(errors="replace").split("\0")) - {""})
-            except GitError:
-                self._files = []
+            self._files = await self._run(_file_list, [])
             self._files_head = head
         return self._files
 
@@ -201,26 +203,33 @@ class GitRepo:
         for key in [k for k, v in self._texts.items() if v is None]:
             del self._texts[key]
 
-    async def _dirs(self) -> tuple[Path, Path]:
-        if self._git_dir is None or self._common_dir is None:
-            out = await git(
-                self.toplevel,
-                "rev-parse",
-                "--path-format=absolute",
-                "--git-dir",
-                "--git-common-dir",
-            )
-            git_dir, common_dir = out.decode().split("\n")[:2]
-            self._git_dir, self._common_dir = Path(git_dir), Path(common_dir)
-        return self._git_dir, self._common_dir
-
     async def head_fingerprint(self) -> tuple[int, ...]:
         """Cheap token that changes when HEAD may have moved (checkout, commit, pull, reset)."""
-        try:
-            git_dir, common_dir = await self._dirs()
-        except GitError:
-            return ()
-        return head_fingerprint(git_dir, common_dir)
+        if self._dirs is None:
+            self._dirs = await self._run(_git_dirs, None)
+            if self._dirs is None:
+                return ()
+        return head_fingerprint(*self._dirs)
+
+
+def _file_list(repo: pygit2.Repository) -> list[str]:
+    index = repo.index
+    index.read(False)  # the user's git may have changed it since the last look
+    files = {entry.path for entry in index}
+    new = pygit2.enums.FileStatus.WT_NEW
+    files.update(p for p, flags in repo.status(untracked_files="all").items() if flags & new)
+    return sorted(files)
+
+
+def _git_dirs(repo: pygit2.Repository) -> tuple[Path, Path]:
+    """The repository's git directory and common directory (they differ in a linked work
+    tree, whose `commondir` file names the main repository's)."""
+    git_dir = Path(repo.path)
+    try:
+        common = (git_dir / (git_dir / "commondir").read_text().strip()).resolve()
+    except OSError:
+        common = git_dir
+    return git_dir, common
 
 
 def head_fingerprint(git_dir: Path, common_dir: Path) -> tuple[int, ...]:
