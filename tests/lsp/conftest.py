@@ -8,16 +8,14 @@ parametrised over VS Code (utf-16, showDocument) and Neovim 0.11 (utf-8) capabil
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_lsp
-from lspkit import ABOVE_IN_B, CALC_AT_A, REPOSITORY, Repo, git
+from lspkit import ABOVE_IN_B, CALC_AT_A, REPOSITORY, SERVER_ENV, Repo, git
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from workspace import Tenant, new_tenant
@@ -51,10 +49,6 @@ async def tenant(served_backend: Any) -> Tenant:
     """A user of the running backend whose project is the test repository's `origin`."""
     return await new_tenant(served_backend.url, REPOSITORY)
 
-
-_CONFIG_HOME = tempfile.mkdtemp(prefix="railguard-lsp-test-")
-SERVER_ENV = {k: v for k, v in os.environ.items() if not k.startswith("RAILGUARD_")}
-SERVER_ENV["XDG_CONFIG_HOME"] = _CONFIG_HOME
 
 CLIENTS = ["visual-studio-code", "neovim@v0.11"]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,9 @@ from railguard.wire.models import Frame, Incident
 from workspace import Tenant
 
 REPOSITORY = "github.com/acme/shop"
+#: The language server's environment: no RAILGUARD_* settings, an empty config directory.
+SERVER_ENV = {k: v for k, v in os.environ.items() if not k.startswith("RAILGUARD_")}
+SERVER_ENV["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="railguard-lsp-test-")
 
 CALC_AT_A = """\
 import math

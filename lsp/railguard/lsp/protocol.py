@@ -81,7 +81,10 @@ async def _read_loop(server: JsonRPCServer, stdin: BinaryIO, stop: threading.Eve
     read = getattr(stdin, "read1", stdin.read)  # read1: what is there, without waiting for more
 
     def decode(body: bytes) -> Any:
-        return json.loads(body, object_hook=protocol.structure_message)
+        message = json.loads(body, object_hook=protocol.structure_message)
+        if not hasattr(message, "jsonrpc"):  # JSON, but a list, a number, a plain object…
+            raise TypeError("not a JSON-RPC message")
+        return message
 
     frames = FrameReader(decode)
     while not stop.is_set():

@@ -2,10 +2,11 @@
 that survives malformed frames.
 
 Pure code. A frame without a usable `Content-Length` (missing, not a number, negative, over
-`MAX_BODY`), a header line that is not `Name: value`, a body that is not JSON or a body cut
-short by the next message: each is reported as a `Malformed` item, and reading resumes at the
-next `Content-Length:` in the stream, so the next well-formed message is served. The protocol
-has no other resynchronisation point; docs/language-server.md says why this one is safe.
+`MAX_BODY`), a header line that is not `Name: value`, a body that is not JSON, or a body cut
+short by the next message (seen as soon as that message's header arrives): each is reported
+as a `Malformed` item, and reading resumes at the next `Content-Length:` in the stream, so the
+next well-formed message is served. docs/language-server.md ("Malformed input") says why that
+resynchronisation point is safe.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ MAX_BODY = 64 * 1024 * 1024
 MAX_HEADER = 8 * 1024
 _MARKER = re.compile(rb"content-length:", re.IGNORECASE)
 _MARKER_LEN = len(b"content-length:")
+#: A frame header inside a body: JSON cannot hold it (a string holds no raw line break, and
+#: the words cannot stand outside a string), so the body before it was cut short.
+_HEADER_IN_BODY = re.compile(rb"content-length:[ \t]*\d+\r\n", re.IGNORECASE)
 _END = b"\r\n\r\n"
 
 
@@ -40,6 +44,7 @@ class FrameReader:
         self._buffer = bytearray()
         self._length: int | None = None
         self._resync = False
+        self._scanned = 0  # how much of a pending body was searched for a header
 
     def feed(self, data: bytes) -> list[Any]:
         self._buffer += data
@@ -52,11 +57,28 @@ class FrameReader:
                     return out
                 continue
             if len(self._buffer) < self._length:
+                if self._cut_short():
+                    out.append(Malformed("body shorter than its Content-Length"))
+                    continue
                 return out
             body = bytes(self._buffer[: self._length])
             del self._buffer[: self._length]
             self._length = None
+            self._scanned = 0
             out.append(self._body(body))
+
+    def _cut_short(self) -> bool:
+        """Whether the next frame's header already arrived inside the pending body; if so
+        the reader moves to it."""
+        start = max(0, self._scanned - 40)  # a header may straddle two reads
+        self._scanned = len(self._buffer)
+        found = _HEADER_IN_BODY.search(self._buffer, start)
+        if found is None:
+            return False
+        del self._buffer[: found.start()]
+        self._length = None
+        self._scanned = 0
+        return True
 
     def _skip_to_header(self) -> bool:
         """Drop bytes up to the next `Content-Length:`; False when none has arrived yet."""
@@ -83,6 +105,9 @@ class FrameReader:
         del self._buffer[: end + len(_END)]
         length, problem = parse_header(header)
         if problem is not None:
+            # A well-formed frame may start inside these lines (after a garbage line): look
+            # for it from the second byte on.
+            self._buffer[:0] = header[1:] + _END
             self._malformed(out, problem)
         else:
             self._length = length
