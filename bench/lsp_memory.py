@@ -1,7 +1,8 @@
 """The language server's memory with 10,000 open incidents, and its publish time after an edit.
 
-Reusable by `python -m bench` and by `tests/lsp/test_memory.py` (a `slow` test that runs it
-against `railguard serve` on a fresh test database). Pieces:
+Used by `python -m bench`, and run as `python -m bench.lsp_memory` by
+`tests/lsp/test_memory.py` (a `slow` test, against `railguard serve` on a fresh test database;
+the command prints the figures as JSON). Pieces:
 
 - `write_workspace`: a git repository with the 5,000-line hot file (`bench.seed.HOT_PATH`),
   2,000 crash-site modules and 520 caller modules, whose origin is the project's repository;
@@ -14,11 +15,14 @@ against `railguard serve` on a fresh test database). Pieces:
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import gc
+import json
 import os
 import signal
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -316,4 +320,56 @@ async def _hover_ms(lsp: LspClient, uri: str, position: dict[str, int]) -> float
     return 1000 * (time.perf_counter() - began)
 
 
-__all__ = ["line_text", "measure", "seed_realistic", "write_workspace"]
+async def seeded_measure(
+    *, url: str, token: str, project_id: int, database_url: str, root: Path, home: Path
+) -> dict[str, Any]:
+    """The workspace written and committed at `root` (origin `github.com/acme/big`), the
+    project's incidents seeded at that commit, then `measure`."""
+    root.mkdir(parents=True, exist_ok=True)
+    home.mkdir(parents=True, exist_ok=True)
+    write_workspace(root)
+    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com",
+           "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}  # fmt: skip
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["remote", "add", "origin", "git@github.com:acme/big.git"],
+        ["add", "-A"],
+        ["commit", "-q", "-m", "seeded"],
+    ):
+        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=env)
+    commit = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "HEAD"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    conn = await asyncpg.connect(database_url)
+    try:
+        await seed_realistic(conn, project_id, commit)
+    finally:
+        await conn.close()
+    return await measure(
+        url=url, token=token, project_id=project_id, root=root.resolve(), home=home
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", required=True, help="a running backend")
+    parser.add_argument("--token", required=True, help="a token of the project's owner")
+    parser.add_argument("--project", type=int, required=True, help="the project id")
+    parser.add_argument("--database-url", required=True, help="the backend's database")
+    parser.add_argument("--root", type=Path, required=True, help="a new folder for the repo")
+    parser.add_argument("--home", type=Path, required=True, help="a new folder for the server")
+    a = parser.parse_args()
+    result = asyncio.run(
+        seeded_measure(
+            url=a.url, token=a.token, project_id=a.project, database_url=a.database_url,
+            root=a.root, home=a.home,
+        )
+    )  # fmt: skip
+    sys.stdout.write(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
+
+
+__all__ = ["line_text", "measure", "seed_realistic", "seeded_measure", "write_workspace"]

@@ -1,5 +1,5 @@
 """Which project a file belongs to: multi-root workspaces and monorepo subfolders, end to end
-against a running backend (issue 4 §2)."""
+against a running backend."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@
 -- from lsp/railguard.lua, open the file, wait for the diagnostic, `:Railguard list`,
 -- `:checkhealth railguard`, insert two lines above the diagnostic and wait for it to move,
 -- then resolve it through the server's code action and wait for it to disappear.
--- Exit codes (lsp-notes §10): 0 every check passed, 1 a wait timed out or a check failed,
+-- Exit codes: 0 every check passed, 1 a wait timed out or a check failed,
 -- 2 script error. Everything runs inside pcall: an uncaught error in a -u file hangs Neovim.
 
 local report = {

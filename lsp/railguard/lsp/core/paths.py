@@ -3,7 +3,7 @@
 Pure code. A stored frame has `path` (repository-relative after the project's path rules) and
 `original_path` (what the SDK sent, e.g. `/srv/app/api/views.py`). A path that is not a file of
 the repository is matched by its longest suffix that names exactly one file; two files sharing
-that suffix is a doubt, and doubts are not guessed (issue §3).
+that suffix is a doubt, and doubts are not guessed (docs/language-server.md, "Paths").
 """
 
 from __future__ import annotations
