@@ -31,9 +31,6 @@ class FileIndex:
         # a publish asks again for every incident of the project, and cleaning costs more.
         self._cache: dict[str, str | None] = {}
 
-    def __len__(self) -> int:
-        return len(self.files)
-
     def resolve(self, *candidates: str | None) -> str | None:
         """The one repository file the first usable candidate path names, else None."""
         for raw in candidates:

@@ -239,9 +239,6 @@ class ProjectStore:
     def __len__(self) -> int:
         return len(self._records)
 
-    def __contains__(self, incident_id: object) -> bool:
-        return incident_id in self._records
-
     def __iter__(self) -> Iterator[IncidentRecord]:
         return iter(self._records.values())
 

@@ -184,22 +184,12 @@ class Backend:
     async def me(self) -> User:
         return await self._get(User, "/me")
 
-    async def projects(self, repository: str | None = None) -> list[Project]:
-        params = {"repository": repository} if repository else None
-        data = await self._request("GET", "/projects", params=params)
+    async def projects(self) -> list[Project]:
+        data = await self._request("GET", "/projects")
         try:
             return _PROJECTS.validate_python(data)
         except ValidationError as e:
             raise BackendError("GET /projects: unexpected response") from e
-
-    async def incidents(
-        self, project_id: int, statuses: tuple[str, ...] = ("open", "acknowledged")
-    ) -> list[Incident]:
-        """Every incident of the project with one of `statuses`, following `next_cursor`."""
-        out: list[Incident] = []
-        async for page in self.incident_pages(project_id, statuses, view=None):
-            out.extend(page)
-        return out
 
     async def incident_pages(
         self,
