@@ -1,7 +1,8 @@
 """`create_server()`: a language server with every feature set up, in dependency order.
 
-Each feature's `setup` takes the server and the features it uses, registers its handlers and
-returns the feature object; no feature reaches another through the server.
+Each feature is an object made from the server and the features it uses; the `setup` of a
+module with handlers registers them on the server. No feature reaches another through the
+server, and importing a feature module registers nothing.
 """
 
 from __future__ import annotations
@@ -40,14 +41,15 @@ class Features:
 
 
 def set_up(server: RailguardServer) -> Features:
-    """Set up every feature on `server`."""
+    """Make every feature and register its handlers on `server`, each after the features it
+    uses."""
     repos = repositories.setup(server)
     known = incidents.setup(server)
     placer = placement.setup(server)
-    publisher = publishing.setup(server, repos, known, placer)
-    state = status.setup(server, repos, known)
-    feed = livefeed.setup(server, repos, known, publisher, state)
-    watcher = watchers.setup(server, repos, placer, publisher)
+    publisher = publishing.setup(publishing.Publishing(server, repos, known, placer))
+    state = status.setup(status.Status(server, repos, known))
+    feed = livefeed.LiveFeed(server, repos, known, publisher, state)
+    watcher = watchers.HeadWatcher(server, repos, placer, publisher)
     return Features(
         repositories=repos,
         incidents=known,
@@ -56,9 +58,11 @@ def set_up(server: RailguardServer) -> Features:
         status=state,
         livefeed=feed,
         watcher=watcher,
-        session=session.setup(server, repos, known, placer, publisher, state, feed, watcher),
-        actions=actions.setup(server, repos, known, placer, publisher, state),
-        hover=hover.setup(server, repos, known, placer, publisher),
+        session=session.setup(
+            session.Session(server, repos, known, placer, publisher, state, feed, watcher)
+        ),
+        actions=actions.setup(actions.Actions(server, repos, known, placer, publisher, state)),
+        hover=hover.setup(hover.Hover(server, repos, known, placer, publisher)),
     )
 
 

@@ -8,6 +8,7 @@ Also `railguard.refresh` and `railguard.listIncidents` (`railguard.status` is fe
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
@@ -62,37 +63,29 @@ def quick_fixes(diagnostics: list[types.Diagnostic]) -> list[types.CodeAction]:
     return out
 
 
+@dataclass(eq=False)
 class Actions:
-    def __init__(
-        self,
-        server: RailguardServer,
-        repositories: Repositories,
-        incidents: Incidents,
-        placer: Placer,
-        publishing: Publishing,
-        status: Status,
-    ) -> None:
-        self._server = server
-        self._repositories = repositories
-        self._incidents = incidents
-        self._placer = placer
-        self._publishing = publishing
-        self._status = status
+    server: RailguardServer
+    repositories: Repositories
+    incidents: Incidents
+    placer: Placer
+    publishing: Publishing
+    status: Status
 
     async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction] | None:
         """The quick fixes for the incidents under the cursor."""
         return quick_fixes(params.context.diagnostics) or None
 
     async def _act(self, incident_id: int, action: Action) -> dict[str, Any]:
-        backend = self._server.connected_backend()
-        known = self._incidents.find(incident_id)
+        backend = self.server.connected_backend()
+        known = self.incidents.find(incident_id)
         commit = None
         if action == "resolve":
-            commit = self._repositories.head_for_project(known.project_id if known else None)
+            commit = self.repositories.head_for_project(known.project_id if known else None)
         incident = await backend.act(incident_id, action, commit)
-        self._incidents.apply(incident)
-        await self._publishing.publish_all()
-        self._status.notify()
+        self.incidents.apply(incident)
+        await self.publishing.publish_all()
+        self.status.notify()
         return incident.model_dump(mode="json")
 
     async def resolve(self, incident_id: int) -> dict[str, Any]:
@@ -109,9 +102,9 @@ class Actions:
 
     async def open_incident(self, incident_id: int) -> dict[str, Any]:
         """Open the incident's page: showDocument when the client has it, else a message."""
-        server = self._server
-        known = self._incidents.find(incident_id)
-        url = known.url if known is not None else (await self._incidents.full(incident_id)).url
+        server = self.server
+        known = self.incidents.find(incident_id)
+        url = known.url if known is not None else (await self.incidents.full(incident_id)).url
         window = server.client_capabilities.window
         if window is not None and window.show_document is not None and window.show_document.support:
             await server.window_show_document_async(
@@ -127,22 +120,22 @@ class Actions:
 
     async def copy_stack_trace(self, incident_id: int) -> dict[str, Any]:
         """The stack trace as text; the client puts it on the clipboard."""
-        return {"text": stack_text(await self._incidents.full(incident_id))}
+        return {"text": stack_text(await self.incidents.full(incident_id))}
 
     async def refresh(self) -> dict[str, Any]:
         """Reload every project's incidents and republish."""
-        projects = self._incidents.projects
+        projects = self.incidents.projects
         for state in list(projects.values()):
-            await self._incidents.refresh(state)
-        self._placer.invalidate()
-        await self._publishing.publish_all()
-        self._status.notify()
+            await self.incidents.refresh(state)
+        self.placer.invalidate()
+        await self.publishing.publish_all()
+        self.status.notify()
         return {"incidents": sum(len(s.incidents) for s in projects.values())}
 
     async def list_incidents(self) -> list[dict[str, Any]]:
         """Open incidents placed in open documents, for pickers and quickfix lists."""
         out = []
-        for uri, placed in self._publishing.placed.items():
+        for uri, placed in self.publishing.placed.items():
             for p in placed:
                 if p.placement.line is None:
                     continue
@@ -162,15 +155,9 @@ class Actions:
         return out
 
 
-def setup(
-    server: RailguardServer,
-    repositories: Repositories,
-    incidents: Incidents,
-    placer: Placer,
-    publishing: Publishing,
-    status: Status,
-) -> Actions:
-    actions = Actions(server, repositories, incidents, placer, publishing, status)
+def setup(actions: Actions) -> Actions:
+    """Register the handlers of `actions` on its server."""
+    server = actions.server
     server.handle(
         types.TEXT_DOCUMENT_CODE_ACTION,
         actions.code_actions,

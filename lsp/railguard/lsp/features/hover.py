@@ -8,6 +8,7 @@ record knows: the crash frame and the other in-app frames.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
@@ -58,30 +59,23 @@ def from_record(
     )  # fmt: skip
 
 
+@dataclass(eq=False)
 class Hover:
-    def __init__(
-        self,
-        server: RailguardServer,
-        repositories: Repositories,
-        incidents: Incidents,
-        placer: Placer,
-        publishing: Publishing,
-    ) -> None:
-        self._server = server
-        self._repositories = repositories
-        self._incidents = incidents
-        self._placer = placer
-        self._publishing = publishing
+    server: RailguardServer
+    repositories: Repositories
+    incidents: Incidents
+    placer: Placer
+    publishing: Publishing
 
     async def _full_incident(self, placed: PlacedIncident) -> Incident:
         shown = placed.incident
         if isinstance(shown, Incident):
             return shown
         try:
-            return await self._incidents.full(shown.id)
+            return await self.incidents.full(shown.id)
         except BackendError as e:
             log.info("hover of incident %s without its full stack: %s", shown.id, e)
-            state = self._incidents.projects.get(shown.project_id)
+            state = self.incidents.projects.get(shown.project_id)
             context, callers = state.incidents.details(shown) if state else (pl.FrameContext(), ())
             return from_record(shown, context, callers)
 
@@ -89,12 +83,12 @@ class Hover:
         self, uri: str, incident: Incident, commit: str | None
     ) -> dict[int, str]:
         """Link targets (`file:` URI `#L<line>`) for the frames that are files of the workspace."""
-        located = self._repositories.locate(uri)
+        located = self.repositories.locate(uri)
         if located is None:
             return {}
         folder, _ = located
         assert folder.info is not None
-        index = await self._repositories.index_for(folder)
+        index = await self.repositories.index_for(folder)
         links: dict[int, str] = {}
         for i, frame in enumerate(innermost_first(incident)):
             if not frame.in_app or frame.line is None:
@@ -105,7 +99,7 @@ class Hover:
             context = pl.FrameContext(
                 frame.context_line, tuple(frame.pre_context), tuple(frame.post_context)
             )
-            line = await self._placer.current_line(folder, rel, commit, frame.line, context)
+            line = await self.placer.current_line(folder, rel, commit, frame.line, context)
             target = from_fs_path(str(folder.info.toplevel / rel))
             if line is not None and target:
                 links[i] = f"{target}#L{line + 1}"
@@ -114,9 +108,9 @@ class Hover:
     async def hover(self, params: types.HoverParams) -> types.Hover | None:
         """The incidents on the hovered line, each with its stack trace."""
         uri = params.text_document.uri
-        doc = self._server.workspace.text_documents.get(uri)
+        doc = self.server.workspace.text_documents.get(uri)
         line = params.position.line
-        here = [p for p in self._publishing.placed.get(uri, []) if p.placement.line == line]
+        here = [p for p in self.publishing.placed.get(uri, []) if p.placement.line == line]
         if doc is None or not here:
             return None
         parts = []
@@ -135,17 +129,12 @@ class Hover:
             contents=types.MarkupContent(
                 kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)
             ),
-            range=line_range(pl.split_lines(doc.source), line, self._server.encoding),
+            range=line_range(pl.split_lines(doc.source), line, self.server.encoding),
         )
 
 
-def setup(
-    server: RailguardServer,
-    repositories: Repositories,
-    incidents: Incidents,
-    placer: Placer,
-    publishing: Publishing,
-) -> Hover:
-    hover = Hover(server, repositories, incidents, placer, publishing)
+def setup(hover: Hover) -> Hover:
+    """Register the handlers of `hover` on its server."""
+    server = hover.server
     server.handle(types.TEXT_DOCUMENT_HOVER, hover.hover)
     return hover

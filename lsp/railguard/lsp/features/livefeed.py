@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
 
 from railguard.lsp.features.incidents import Incidents, ProjectState
 from railguard.lsp.features.publishing import Publishing
@@ -22,29 +23,22 @@ log = logging.getLogger(__name__)
 COALESCE = 0.02
 
 
+@dataclass(eq=False)
 class LiveFeed:
     """One task per followed project."""
 
-    def __init__(
-        self,
-        server: RailguardServer,
-        repositories: Repositories,
-        incidents: Incidents,
-        publishing: Publishing,
-        status: Status,
-    ) -> None:
-        self._server = server
-        self._repositories = repositories
-        self._incidents = incidents
-        self._publishing = publishing
-        self._status = status
-        self._tasks: dict[int, asyncio.Task[None]] = {}
+    server: RailguardServer
+    repositories: Repositories
+    incidents: Incidents
+    publishing: Publishing
+    status: Status
+    _tasks: dict[int, asyncio.Task[None]] = field(default_factory=dict, init=False)
 
     def follow(self, state: ProjectState) -> None:
         """Follow the project's feed, unless it is followed already."""
         task = self._tasks.get(state.project_id)
         if task is None or task.done():
-            self._tasks[state.project_id] = self._server.spawn(self._follow(state))
+            self._tasks[state.project_id] = self.server.spawn(self._follow(state))
 
     def stop(self, project_ids: list[int]) -> None:
         for pid in project_ids:
@@ -54,29 +48,29 @@ class LiveFeed:
 
     def _project_uris(self, project_id: int) -> list[str]:
         out = []
-        for uri in list(self._server.workspace.text_documents):
-            located = self._repositories.locate(uri)
+        for uri in list(self.server.workspace.text_documents):
+            located = self.repositories.locate(uri)
             if located is not None and located[0].project_id == project_id:
                 out.append(uri)
         return out
 
     async def _follow(self, state: ProjectState) -> None:
-        backend = self._server.connected_backend()
-        status = self._status
+        backend = self.server.connected_backend()
+        status = self.status
 
         async def on_change(change: IncidentChange) -> None:
             if change.incident.project_id != state.project_id:
                 return
-            self._incidents.apply(change.incident)
+            self.incidents.apply(change.incident)
             state.seq = change.seq
             for uri in self._project_uris(state.project_id):
-                self._publishing.schedule(uri, COALESCE)
+                self.publishing.schedule(uri, COALESCE)
             status.notify()
 
         async def on_state(connected: bool, error: BackendError | None) -> None:
             was = state.connected
             state.connected = connected
-            problem = self._server.problem
+            problem = self.server.problem
             if error is not None and error.unauthorized:
                 status.set_problem(f"Railguard: the live feed was refused: {error}", error=error)
             elif connected and problem is not None and problem.startswith("Railguard: live"):
@@ -85,13 +79,3 @@ class LiveFeed:
                 status.notify()
 
         await backend.follow(state.project_id, state.seq, on_change, on_state)
-
-
-def setup(
-    server: RailguardServer,
-    repositories: Repositories,
-    incidents: Incidents,
-    publishing: Publishing,
-    status: Status,
-) -> LiveFeed:
-    return LiveFeed(server, repositories, incidents, publishing, status)

@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import time
+from dataclasses import dataclass, field
 
 from lsprotocol import types
 
@@ -27,44 +28,38 @@ log = logging.getLogger(__name__)
 DEBOUNCE = 0.2
 
 
+@dataclass(eq=False)
 class Publishing:
     """The placed and rendered diagnostics of each open document, and the pending publishes."""
 
-    def __init__(
-        self,
-        server: RailguardServer,
-        repositories: Repositories,
-        incidents: Incidents,
-        placer: Placer,
-    ) -> None:
-        self._server = server
-        self._repositories = repositories
-        self._incidents = incidents
-        self._placer = placer
-        self.placed: dict[str, list[PlacedIncident]] = {}
-        self._rendered: dict[str, RenderedDiagnostics] = {}
-        self._pending: dict[str, asyncio.Task[None]] = {}
+    server: RailguardServer
+    repositories: Repositories
+    incidents: Incidents
+    placer: Placer
+    placed: dict[str, list[PlacedIncident]] = field(default_factory=dict, init=False)
+    _rendered: dict[str, RenderedDiagnostics] = field(default_factory=dict, init=False)
+    _pending: dict[str, asyncio.Task[None]] = field(default_factory=dict, init=False)
 
     async def place(self, uri: str) -> list[PlacedIncident]:
         """Place every shown incident whose crash frame is in this open document."""
-        located = self._repositories.locate(uri)
-        doc = self._server.workspace.text_documents.get(uri)
+        located = self.repositories.locate(uri)
+        doc = self.server.workspace.text_documents.get(uri)
         if located is None or doc is None:
             return []
         folder, rel = located
         project = folder.project_id
-        state = self._incidents.projects.get(project) if project is not None else None
+        state = self.incidents.projects.get(project) if project is not None else None
         if state is None or folder.repo is None:
             return []
-        index = await self._repositories.index_for(folder)
-        related = self._server.options.show_related_frames
-        return await self._placer.place_document(
+        index = await self.repositories.index_for(folder)
+        related = self.server.options.show_related_frames
+        return await self.placer.place_document(
             uri, doc, folder, rel, state.incidents, index, related=related
         )
 
     async def publish(self, uri: str) -> None:
         """Place and publish the incidents of one open document."""
-        server = self._server
+        server = self.server
         doc = server.workspace.text_documents.get(uri)
         if doc is None:
             return
@@ -78,7 +73,7 @@ class Publishing:
         rendered = self._rendered.setdefault(uri, RenderedDiagnostics())
         diagnostics, count = rendered.render(
             placed,
-            self._placer.lines(uri, current),
+            self.placer.lines(uri, current),
             server.encoding,
             severity_overrides=server.options.severity,
             show_related=server.options.show_related_frames,
@@ -94,7 +89,7 @@ class Publishing:
 
     async def publish_all(self) -> None:
         """Republish every open document (after an action, a HEAD move or a reconnect)."""
-        for uri in list(self._server.workspace.text_documents):
+        for uri in list(self.server.workspace.text_documents):
             await self.publish(uri)
 
     def schedule(self, uri: str, delay: float = DEBOUNCE) -> None:
@@ -106,7 +101,7 @@ class Publishing:
             self._pending.pop(uri, None)
             await self.publish(uri)
 
-        self._pending[uri] = self._server.spawn(later())
+        self._pending[uri] = self.server.spawn(later())
 
     def _cancel(self, uri: str) -> None:
         pending = self._pending.pop(uri, None)
@@ -129,18 +124,17 @@ class Publishing:
         """Clear the closed document's diagnostics."""
         uri = params.text_document.uri
         self._cancel(uri)
-        self._placer.forget(uri)
+        self.placer.forget(uri)
         self.placed.pop(uri, None)
         self._rendered.pop(uri, None)
-        self._server.text_document_publish_diagnostics(
+        self.server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
         )
 
 
-def setup(
-    server: RailguardServer, repositories: Repositories, incidents: Incidents, placer: Placer
-) -> Publishing:
-    publishing = Publishing(server, repositories, incidents, placer)
+def setup(publishing: Publishing) -> Publishing:
+    """Register the handlers of `publishing` on its server."""
+    server = publishing.server
     server.handle(types.TEXT_DOCUMENT_DID_OPEN, publishing.did_open)
     server.handle(types.TEXT_DOCUMENT_DID_CHANGE, publishing.did_change)
     server.handle(types.TEXT_DOCUMENT_DID_SAVE, publishing.did_save)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
 from enum import Enum
 
 from lsprotocol import types
@@ -41,47 +42,37 @@ class Outcome(Enum):
     UNREACHABLE = "retry"
 
 
+@dataclass(eq=False)
 class Session:
-    def __init__(
-        self,
-        server: RailguardServer,
-        repositories: Repositories,
-        incidents: Incidents,
-        placer: Placer,
-        publishing: Publishing,
-        status: Status,
-        livefeed: LiveFeed,
-        watcher: HeadWatcher,
-    ) -> None:
-        self._server = server
-        self._repositories = repositories
-        self._incidents = incidents
-        self._placer = placer
-        self._publishing = publishing
-        self._status = status
-        self._livefeed = livefeed
-        self._watcher = watcher
-        self._startup_problems: list[str] = []
-        self._connector: asyncio.Task[None] | None = None
+    server: RailguardServer
+    repositories: Repositories
+    incidents: Incidents
+    placer: Placer
+    publishing: Publishing
+    status: Status
+    livefeed: LiveFeed
+    watcher: HeadWatcher
+    _startup_problems: list[str] = field(default_factory=list, init=False)
+    _connector: asyncio.Task[None] | None = field(default=None, init=False)
 
     # --- handlers ----------------------------------------------------------------------------
 
     def initialize(self, params: types.InitializeParams) -> None:
         """Read initializationOptions; problems are told after the handshake."""
-        self._server.options, self._startup_problems = parse_options(params.initialization_options)
+        self.server.options, self._startup_problems = parse_options(params.initialization_options)
 
     def initialized(self, params: types.InitializedParams) -> None:
         """Start connecting and watching HEAD, now that the client accepts notifications."""
         for problem in self._startup_problems:
-            self._server.tell(f"Railguard: {problem}", types.MessageType.Warning)
+            self.server.tell(f"Railguard: {problem}", types.MessageType.Warning)
         self.reconnect()
-        self._watcher.start()
+        self.watcher.start()
 
     async def shutdown(self, params: None) -> None:
         """Stop the background tasks and close the HTTP session."""
-        self._server.stop_background()
-        if self._server.backend is not None:
-            await self._server.backend.close()
+        self.server.stop_background()
+        if self.server.backend is not None:
+            await self.server.backend.close()
 
     async def did_change_configuration(self, params: types.DidChangeConfigurationParams) -> None:
         """Settings pushed by the client (`{"railguard": {...}}` or the options themselves)."""
@@ -90,30 +81,30 @@ class Session:
             raw = raw["railguard"]
         if not isinstance(raw, dict) or not raw:
             return
-        self._server.options, problems = parse_options(raw)
+        self.server.options, problems = parse_options(raw)
         for problem in problems:
-            self._server.tell(f"Railguard: {problem}")
+            self.server.tell(f"Railguard: {problem}")
         self.reconnect()
 
     async def did_change_folders(self, params: types.DidChangeWorkspaceFoldersParams) -> None:
         """Folders added or removed: find their projects again."""
-        if self._server.backend is not None and self._server.user is not None:
+        if self.server.backend is not None and self.server.user is not None:
             await self.attach()
-            await self._publishing.publish_all()
+            await self.publishing.publish_all()
 
     # --- connecting --------------------------------------------------------------------------
 
     def reconnect(self) -> None:
         if self._connector is not None:
             self._connector.cancel()
-        self._connector = self._server.spawn(self._connect_loop())
+        self._connector = self.server.spawn(self._connect_loop())
 
     async def _connect_loop(self) -> None:
         """Connect; retry an unreachable backend with capped backoff, and missing or rejected
         settings when the credentials file changes. Either wait ends early on that change."""
         delay = BACKOFF_START
         while True:
-            stamp = credentials_stamp(self._server.options)
+            stamp = credentials_stamp(self.server.options)
             outcome = await self.connect()
             if outcome is Outcome.CONNECTED:
                 return
@@ -125,7 +116,7 @@ class Session:
         """Return when the credentials file's mtime is no longer `stamp`, or after `timeout`."""
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
-        while credentials_stamp(self._server.options) == stamp:
+        while credentials_stamp(self.server.options) == stamp:
             left = CREDENTIALS_POLL if deadline is None else deadline - loop.time()
             if left <= 0:
                 return
@@ -133,7 +124,7 @@ class Session:
 
     async def connect(self) -> Outcome:
         """One attempt to connect and load every project."""
-        server, status = self._server, self._status
+        server, status = self.server, self.status
         settings = server.settings = resolve_settings(server.options)
         if settings.problem is not None or settings.server_url is None or settings.token is None:
             status.set_problem(settings.problem)
@@ -166,12 +157,12 @@ class Session:
             return Outcome.UNREACHABLE
         status.set_problem(None)
         status.notify()
-        await self._publishing.publish_all()
+        await self.publishing.publish_all()
         return Outcome.CONNECTED
 
     async def attach(self) -> None:
         """Match folders to projects, load incidents and follow each project's live feed."""
-        server, repositories = self._server, self._repositories
+        server, repositories = self.server, self.repositories
         backend = server.connected_backend()
         await repositories.discover()
         folders = repositories.folders.values()
@@ -189,26 +180,16 @@ class Session:
                         "set the `project` option to choose one.",
                         types.MessageType.Info,
                     )
-        self._livefeed.stop(self._incidents.keep_only(repositories.project_ids()))
-        for state in list(self._incidents.projects.values()):
-            await self._incidents.refresh(state)
-            self._livefeed.follow(state)
-        self._placer.invalidate()
+        self.livefeed.stop(self.incidents.keep_only(repositories.project_ids()))
+        for state in list(self.incidents.projects.values()):
+            await self.incidents.refresh(state)
+            self.livefeed.follow(state)
+        self.placer.invalidate()
 
 
-def setup(
-    server: RailguardServer,
-    repositories: Repositories,
-    incidents: Incidents,
-    placer: Placer,
-    publishing: Publishing,
-    status: Status,
-    livefeed: LiveFeed,
-    watcher: HeadWatcher,
-) -> Session:
-    session = Session(
-        server, repositories, incidents, placer, publishing, status, livefeed, watcher
-    )
+def setup(session: Session) -> Session:
+    """Register the handlers of `session` on its server."""
+    server = session.server
     server.handle(types.INITIALIZE, session.initialize)
     server.handle(types.INITIALIZED, session.initialized)
     server.handle(types.SHUTDOWN, session.shutdown)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
@@ -16,16 +17,14 @@ COMMAND = "railguard.status"
 NOTIFICATION = "railguard/status"
 
 
+@dataclass(eq=False)
 class Status:
-    def __init__(
-        self, server: RailguardServer, repositories: Repositories, incidents: Incidents
-    ) -> None:
-        self._server = server
-        self._repositories = repositories
-        self._incidents = incidents
+    server: RailguardServer
+    repositories: Repositories
+    incidents: Incidents
 
     def body(self) -> dict[str, Any]:
-        server, projects = self._server, self._incidents.projects
+        server, projects = self.server, self.incidents.projects
         connected = bool(projects) and all(s.connected for s in projects.values())
         return {
             "connected": connected if server.problem is None else False,
@@ -37,23 +36,23 @@ class Status:
                     "folder": f.uri,
                     "repository": f.identity or "",
                     "projectId": f.project_id,
-                    "openIncidents": sum(1 for _ in self._incidents.shown(f.project_id)),
+                    "openIncidents": sum(1 for _ in self.incidents.shown(f.project_id)),
                 }
-                for f in self._repositories.folders.values()
+                for f in self.repositories.folders.values()
             ],
         }
 
     def notify(self) -> None:
         """Send `railguard/status` (the connection state or a count changed)."""
-        self._server.protocol.notify(NOTIFICATION, self.body())
+        self.server.protocol.notify(NOTIFICATION, self.body())
 
     def set_problem(self, problem: str | None, *, error: BackendError | None = None) -> None:
         """Tell a problem (once per text) and notify when the current one changed."""
         if problem is not None:
             kind = types.MessageType.Error if error else types.MessageType.Warning
-            self._server.tell(problem, kind)
-        if problem != self._server.problem:
-            self._server.problem = problem
+            self.server.tell(problem, kind)
+        if problem != self.server.problem:
+            self.server.problem = problem
             self.notify()
 
     async def command(self) -> dict[str, Any]:
@@ -61,7 +60,8 @@ class Status:
         return self.body()
 
 
-def setup(server: RailguardServer, repositories: Repositories, incidents: Incidents) -> Status:
-    status = Status(server, repositories, incidents)
+def setup(status: Status) -> Status:
+    """Register the handlers of `status` on its server."""
+    server = status.server
     server.handle_command(COMMAND, status.command)
     return status

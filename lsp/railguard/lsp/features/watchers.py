@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
 
 from railguard.lsp.features.placement import Placer
 from railguard.lsp.features.publishing import Publishing
@@ -17,23 +18,17 @@ log = logging.getLogger(__name__)
 HEAD_POLL = 1.0
 
 
+@dataclass(eq=False)
 class HeadWatcher:
-    def __init__(
-        self,
-        server: RailguardServer,
-        repositories: Repositories,
-        placer: Placer,
-        publishing: Publishing,
-    ) -> None:
-        self._server = server
-        self._repositories = repositories
-        self._placer = placer
-        self._publishing = publishing
-        self._task: asyncio.Task[None] | None = None
+    server: RailguardServer
+    repositories: Repositories
+    placer: Placer
+    publishing: Publishing
+    _task: asyncio.Task[None] | None = field(default=None, init=False)
 
     def start(self) -> None:
         if self._task is None or self._task.done():
-            self._task = self._server.spawn(self._watch())
+            self._task = self.server.spawn(self._watch())
 
     async def _watch(self) -> None:
         while True:
@@ -46,7 +41,7 @@ class HeadWatcher:
     async def check(self) -> bool:
         """Look at every repository's HEAD once; True when one moved (and all was redone)."""
         moved = False
-        for folder in list(self._repositories.folders.values()):
+        for folder in list(self.repositories.folders.values()):
             if folder.repo is None:
                 continue
             stamp = await folder.repo.head_fingerprint()
@@ -60,12 +55,6 @@ class HeadWatcher:
                 folder.repo.forget_missing_commits()
                 moved = True
         if moved:
-            self._placer.invalidate()
-            await self._publishing.publish_all()
+            self.placer.invalidate()
+            await self.publishing.publish_all()
         return moved
-
-
-def setup(
-    server: RailguardServer, repositories: Repositories, placer: Placer, publishing: Publishing
-) -> HeadWatcher:
-    return HeadWatcher(server, repositories, placer, publishing)
