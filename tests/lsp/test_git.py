@@ -71,3 +71,18 @@ async def test_files_and_head_moves(repo: Repo) -> None:
     assert await g.head_fingerprint() != before
     assert await g.head() != repo.head
     assert await g.files() == ["app/calc.py", "app/new.py"]
+
+
+async def test_a_linked_work_tree(repo: Repo, tmp_path: Path) -> None:
+    """A `git worktree`: HEAD is in its own git directory, the branches in the main one."""
+    linked = tmp_path / "linked"
+    git(repo.root, "worktree", "add", "-q", "-b", "side", str(linked))
+    info = await repo_info(linked / "app")
+    assert info is not None and info.toplevel == linked.resolve() and info.prefix == "app/"
+    g = GitRepo(linked)
+    before = await g.head_fingerprint()
+    (linked / "app" / "calc.py").write_text("x = 1\n")
+    git(linked, "commit", "-q", "-am", "on the side")
+    assert await g.head_fingerprint() != before
+    assert await g.head() == git(linked, "rev-parse", "HEAD") != repo.head
+    assert await g.file_at(repo.commit_a, "app/calc.py") == CALC_AT_A
