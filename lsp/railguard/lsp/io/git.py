@@ -1,8 +1,9 @@
 """Git access for the language server, through pygit2 (libgit2): repository identity, HEAD,
 files at a commit, the repository's file list.
 
-libgit2 calls block, so each runs in a worker thread (`asyncio.to_thread`), one at a time per
-repository (a libgit2 repository object must not be used by two threads at once). `GitRepo`
+libgit2 calls block, so they run in one worker thread of their own, one at a time (a libgit2
+repository object must not be used by two threads at once, and one thread keeps one malloc
+arena, inside the language server's memory budget). `GitRepo`
 keeps the per-repository caches: file text per (commit, path) in an LRU, commit existence,
 and the file list for suffix matching, refreshed when HEAD moves. HEAD moves are noticed by
 `stat`-ing `HEAD`, the branch's ref file and `packed-refs` (`head_fingerprint`), which costs
@@ -14,8 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -28,6 +29,7 @@ from railguard.wire.repository import InvalidRepository, normalize_repository
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="git")
 #: What libgit2 raises for a missing object, a bad revision or an unreadable repository.
 _GIT_ERRORS = (pygit2.GitError, KeyError, ValueError, OSError)
 
@@ -46,6 +48,9 @@ class RepoInfo:
 
 def _open(folder: str | Path) -> pygit2.Repository | None:
     """The repository with a work tree that contains `folder`, or None."""
+    # libgit2's object cache (up to 256 MiB) would keep trees and commits that GitRepo's own
+    # caches make redundant, inside the language server's memory budget.
+    pygit2.settings.enable_caching(False)
     try:
         found = pygit2.discover_repository(str(folder))
         repo = pygit2.Repository(found) if found is not None else None
@@ -74,9 +79,13 @@ def _repo_info(folder: str | Path) -> RepoInfo | None:
     return RepoInfo(toplevel, prefix, _head(repo), repo.is_shallow)
 
 
+async def _in_thread(work: Callable[[], T]) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_THREAD, work)
+
+
 async def repo_info(folder: str | Path) -> RepoInfo | None:
     """The repository containing `folder`, or None when it is not inside a git work tree."""
-    return await asyncio.to_thread(_repo_info, folder)
+    return await _in_thread(lambda: _repo_info(folder))
 
 
 def _remote_url(toplevel: str | Path) -> str | None:
@@ -105,7 +114,7 @@ def _remote_url(toplevel: str | Path) -> str | None:
 async def remote_url(toplevel: str | Path) -> str | None:
     """The clone URL naming this repository: `origin`, else the current branch's upstream
     remote, else the first remote by name; None when there is none."""
-    return await asyncio.to_thread(_remote_url, toplevel)
+    return await _in_thread(lambda: _remote_url(toplevel))
 
 
 async def repository_identity(toplevel: str | Path) -> str | None:
@@ -131,25 +140,23 @@ class GitRepo:
         self._files_head: str | None = None
         self._dirs: tuple[Path, Path] | None = None
         self._repo: pygit2.Repository | None = None
-        self._lock = threading.Lock()
 
     async def _run(self, work: Callable[[pygit2.Repository], T], missing: T) -> T:
-        """`work(repository)` in a worker thread; `missing` when the repository is gone or
+        """`work(repository)` in the git thread; `missing` when the repository is gone or
         libgit2 fails."""
 
-        def locked() -> T:
-            with self._lock:
-                if self._repo is None:
-                    self._repo = _open(self.toplevel)
-                if self._repo is None:
-                    return missing
-                try:
-                    return work(self._repo)
-                except _GIT_ERRORS as e:
-                    log.debug("git in %s: %s", self.toplevel, e)
-                    return missing
+        def run() -> T:
+            if self._repo is None:
+                self._repo = _open(self.toplevel)
+            if self._repo is None:
+                return missing
+            try:
+                return work(self._repo)
+            except _GIT_ERRORS as e:
+                log.debug("git in %s: %s", self.toplevel, e)
+                return missing
 
-        return await asyncio.to_thread(locked)
+        return await _in_thread(run)
 
     async def head(self) -> str | None:
         return await self._run(_head, None)
