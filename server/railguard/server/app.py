@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from railguard.server import db
+from railguard.server.auth import AUTHENTICATORS, DEFAULT_AUTHENTICATORS, authenticated
 from railguard.server.endpoints import Endpoint
 from railguard.server.errors import error_middleware
 from railguard.server.keys import (
@@ -43,11 +44,12 @@ def all_endpoints() -> list[Endpoint]:
 
 
 def setup_routes(app: web.Application, endpoints: list[Endpoint], path_prefix: str) -> None:
-    for endpoint in endpoints:
-        app.router.add_route(endpoint.method, endpoint.path, endpoint.handler, name=endpoint.name)
+    """Route the table; an endpoint marked `authenticated` is reachable only with a user."""
+    # Pages for people are routed the same way but are not part of the API document.
+    for endpoint in [*endpoints, *pages.ENDPOINTS]:
+        handler = authenticated(endpoint.handler) if endpoint.authenticated else endpoint.handler
+        app.router.add_route(endpoint.method, endpoint.path, handler, name=endpoint.name)
     app[ENDPOINTS_KEY] = endpoints
-    for page in pages.ENDPOINTS:  # pages for people are not part of the API document
-        app.router.add_route(page.method, page.path, page.handler, name=page.name)
     # Native ingest (seeds 001/002): key in `X-Railguard-Key`, project optional in the path.
     app.router.add_post("/api/v1/events", ingest.native_event, name="native_event")
     app.router.add_post(r"/api/v1/events/{project_id:\d+}", ingest.native_event)
@@ -104,6 +106,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[HASHER] = password_hasher(settings.argon2_memory_kib, settings.argon2_time_cost)
+    app[AUTHENTICATORS] = DEFAULT_AUTHENTICATORS
     app.cleanup_ctx.append(_database)
     app.on_shutdown.append(_end_streams)
     setup_routes(app, all_endpoints(), urlsplit(settings.public_url).path.rstrip("/"))

@@ -7,7 +7,7 @@ from datetime import datetime
 from aiohttp import web
 
 from railguard.server import incidents, projects
-from railguard.server.auth import CurrentUser, require_member, require_owner, require_user
+from railguard.server.auth import USER, membership
 from railguard.server.db import queries
 from railguard.server.endpoints import Endpoint, Handler, QueryParam
 from railguard.server.errors import NotFound, Unprocessable
@@ -61,15 +61,12 @@ async def _page(request: web.Request, project_id: int) -> web.Response:
 
 
 async def list_project_incidents(request: web.Request) -> web.Response:
-    user = await require_user(request)
-    project_id = int_param(request, "project_id")
-    await require_member(request, user, project_id)
-    return await _page(request, project_id)
+    return await _page(request, (await membership(request)).project_id)
 
 
 async def list_repository_incidents(request: web.Request) -> web.Response:
     """The same list, found by repository identity (what an editor knows from `origin`)."""
-    user = await require_user(request)
+    user = request[USER]
     repository = request.query.get("repository")
     if not repository:
         raise Unprocessable("repository is required.")
@@ -85,7 +82,7 @@ async def list_repository_incidents(request: web.Request) -> web.Response:
 
 
 async def get_incident(request: web.Request) -> web.Response:
-    user = await require_user(request)
+    user = request[USER]
     detail = await incidents.get_incident(
         request.app[POOL], user_id=user.id, incident_id=int_param(request, "incident_id"),
         public_base=request.app[SETTINGS].public_base,
@@ -95,7 +92,7 @@ async def get_incident(request: web.Request) -> web.Response:
 
 def _action(action: incidents.Action) -> Handler:
     async def handler(request: web.Request) -> web.Response:
-        user: CurrentUser = await require_user(request)
+        user = request[USER]
         body = await parse_request(request, w.IncidentActionRequest)
         changed = await incidents.change_status(
             request.app[POOL], user_id=user.id, incident_id=int_param(request, "incident_id"),
@@ -108,9 +105,7 @@ def _action(action: incidents.Action) -> Handler:
 
 
 async def create_release(request: web.Request) -> web.Response:
-    user = await require_user(request)
-    project_id = int_param(request, "project_id")
-    require_owner(await require_member(request, user, project_id))
+    project_id = (await membership(request, owner=True)).project_id
     body = await parse_request(request, w.ReleaseCreateRequest)
     row = await queries.create_release(
         request.app[POOL], project_id=project_id, version=body.version,
