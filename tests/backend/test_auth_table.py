@@ -21,7 +21,7 @@ from railguard.server.auth import (
     bearer_token,
 )
 from railguard.server.endpoints import Endpoint
-from railguard.server.errors import error_middleware
+from railguard.server.http_errors import error_middleware
 from railguard.server.keys import POOL
 from railguard.server.views import pages
 from support import Api, free_port

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from railguard.server.ingest.errors import BadRequest
+from railguard.server.errors import BadRequest
 from railguard.server.ingest.event import (
     SentryEvent,
     clamp_occurred_at,

@@ -11,7 +11,7 @@ from aiohttp import web
 from railguard.server import db
 from railguard.server.auth import AUTHENTICATORS, DEFAULT_AUTHENTICATORS, authenticated
 from railguard.server.endpoints import Endpoint
-from railguard.server.errors import error_middleware
+from railguard.server.http_errors import error_middleware
 from railguard.server.keys import (
     HASHER,
     KEY_CACHE,

@@ -32,8 +32,6 @@ from railguard.server.errors import Forbidden, NotFound, Unauthorized
 from railguard.server.http import int_param
 from railguard.server.keys import POOL
 
-_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="railguard"'}
-
 
 @dataclass(frozen=True)
 class CurrentUser:
@@ -56,7 +54,7 @@ async def bearer_token(request: web.Request) -> CurrentUser | None:
     if scheme.lower() != "bearer" or not token:
         return None
     if not security.token_looks_valid(token):
-        raise Unauthorized("The token is not valid.", code="invalid_token", headers=_CHALLENGE)
+        raise Unauthorized("The token is not valid.", code="invalid_token", scheme="Bearer")
     digest = security.token_hash(token)
     pool = request.app[POOL]
     row = await queries.authenticate_token(pool, token_hash=digest)
@@ -64,7 +62,7 @@ async def bearer_token(request: web.Request) -> CurrentUser | None:
         state = await queries.token_state(pool, token_hash=digest)
         code = f"token_{state}" if state else "invalid_token"
         message = f"The token is {state}." if state else "The token is not valid."
-        raise Unauthorized(message, code=code, headers=_CHALLENGE)
+        raise Unauthorized(message, code=code, scheme="Bearer")
     return CurrentUser(row["id"], row["email"], row["display_name"], row["token_id"])
 
 
@@ -80,7 +78,7 @@ async def resolve_user(request: web.Request) -> CurrentUser:
     raise Unauthorized(
         "Send a personal API token as `Authorization: Bearer <token>`.",
         code="missing_token",
-        headers=_CHALLENGE,
+        scheme="Bearer",
     )
 
 

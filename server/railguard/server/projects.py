@@ -9,7 +9,7 @@ import asyncpg
 
 from railguard.server import security
 from railguard.server.db import Executor, fetch_all, queries
-from railguard.server.errors import Conflict, NotFound, Unprocessable
+from railguard.server.errors import Conflict, Invalid, NotFound
 from railguard.wire import models as w
 from railguard.wire.repository import InvalidRepository, normalize_repository
 
@@ -24,7 +24,7 @@ def repository_identity(text: str) -> str:
     try:
         return normalize_repository(text)
     except InvalidRepository as exc:
-        raise Unprocessable(
+        raise Invalid(
             str(exc), details=[{"loc": ["repository"], "msg": str(exc), "type": "value_error"}]
         ) from exc
 

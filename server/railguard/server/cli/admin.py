@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from railguard.server import accounts, db, projects
 from railguard.server.cli.output import CliError, emit, table
-from railguard.server.errors import ApiError
+from railguard.server.errors import DomainError
 from railguard.server.security import password_hasher
 from railguard.server.settings import Settings
 from railguard.wire import models as w
@@ -32,7 +32,7 @@ async def run_admin(
     pool = await db.create_pool(url, min_size=1, max_size=2)
     try:
         await command(pool, args, settings)
-    except ApiError as exc:
+    except DomainError as exc:
         raise CliError(exc.message) from exc
     except ValidationError as exc:
         raise CliError(_first_error(exc)) from exc

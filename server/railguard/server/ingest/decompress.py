@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import brotli
 
-from railguard.server.ingest.errors import BadRequest, PayloadTooLarge
+from railguard.server.errors import BadRequest, PayloadTooLarge
 
 if TYPE_CHECKING:
     import aiohttp

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from railguard.server.ingest.errors import BadRequest
+from railguard.server.errors import BadRequest
 
 __all__ = ["Envelope", "EnvelopeItem", "normalize_event_id", "parse_envelope"]
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from railguard.server.errors import BadRequest
 from railguard.server.ingest.envelope import normalize_event_id
-from railguard.server.ingest.errors import BadRequest
 from railguard.server.ingest.fields import (
     MAX_MESSAGE,
     clamp_occurred_at,

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from railguard.server.ingest.errors import BadRequest
+from railguard.server.errors import BadRequest
 
 __all__ = [
     "LEVELS",

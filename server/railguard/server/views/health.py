@@ -7,8 +7,8 @@ from importlib.metadata import version
 
 from aiohttp import web
 
+from railguard.server.db import DATABASE_DOWN
 from railguard.server.endpoints import Endpoint
-from railguard.server.errors import DATABASE_DOWN
 from railguard.server.http import json_response
 from railguard.server.keys import POOL
 from railguard.wire import models as w

@@ -10,7 +10,7 @@ from railguard.server import incidents, projects
 from railguard.server.auth import USER, membership
 from railguard.server.db import queries
 from railguard.server.endpoints import Endpoint, Handler, QueryParam
-from railguard.server.errors import NotFound, Unprocessable
+from railguard.server.errors import Invalid, NotFound
 from railguard.server.http import int_param, json_response, parse_request
 from railguard.server.keys import POOL, SETTINGS
 from railguard.wire import models as w
@@ -23,24 +23,24 @@ def _filters(request: web.Request) -> dict[str, object]:
     q = request.query
     statuses = [s for s in q.get("status", "").split(",") if s] or None
     if statuses and not set(statuses) <= _STATUSES:
-        raise Unprocessable(f"status must be among {sorted(_STATUSES)}.")
+        raise Invalid(f"status must be among {sorted(_STATUSES)}.")
     since = None
     if q.get("since"):
         try:
             since = datetime.fromisoformat(q["since"].replace("Z", "+00:00"))
         except ValueError as exc:
-            raise Unprocessable("since must be an ISO 8601 time.") from exc
+            raise Invalid("since must be an ISO 8601 time.") from exc
         if since.tzinfo is None:
-            raise Unprocessable("since must include a time zone.")
+            raise Invalid("since must include a time zone.")
     try:
         limit = int(q.get("limit", "100"))
     except ValueError as exc:
-        raise Unprocessable("limit must be an integer.") from exc
+        raise Invalid("limit must be an integer.") from exc
     if not 1 <= limit <= 500:
-        raise Unprocessable("limit must be between 1 and 500.")
+        raise Invalid("limit must be between 1 and 500.")
     view = q.get("view") or "full"
     if view not in incidents.VIEWS:
-        raise Unprocessable(f"view must be one of {list(incidents.VIEWS)}.")
+        raise Invalid(f"view must be one of {list(incidents.VIEWS)}.")
     return {
         "statuses": statuses,
         "path": q.get("path") or None,
@@ -69,13 +69,13 @@ async def list_repository_incidents(request: web.Request) -> web.Response:
     user = request[USER]
     repository = request.query.get("repository")
     if not repository:
-        raise Unprocessable("repository is required.")
+        raise Invalid("repository is required.")
     try:
         found = await projects.list_projects(
             request.app[POOL], user_id=user.id, repository=repository
         )
     except InvalidRepository as exc:
-        raise Unprocessable(str(exc)) from exc
+        raise Invalid(str(exc)) from exc
     if not found:
         raise NotFound("No project of yours has this repository.")
     return await _page(request, found[0].id)

@@ -14,11 +14,18 @@ import orjson
 from aiohttp import web
 from pydantic import ValidationError
 
+from railguard.server.db import DATABASE_DOWN
 from railguard.server.endpoints import Handler
-from railguard.server.errors import DATABASE_DOWN, Unprocessable, error_response
+from railguard.server.errors import (
+    BadRequest,
+    Forbidden,
+    Invalid,
+    PayloadTooLarge,
+    Unauthorized,
+)
 from railguard.server.http import validation_details
+from railguard.server.http_errors import domain_error_response, error_response, status_of
 from railguard.server.ingest import decompress, envelope, event, sentry_auth
-from railguard.server.ingest.errors import AuthError, BadRequest, IngestError, PayloadTooLarge
 from railguard.server.ingest.process import (
     ProcessedEvent,
     process_native_event,
@@ -50,6 +57,9 @@ _PREFLIGHT = {
     "Access-Control-Max-Age": "3600",
 }
 
+# What ingest refuses in the answer SDKs understand (status, `X-Sentry-Error`, `detail`).
+_REFUSALS = (BadRequest, Unauthorized, Forbidden, PayloadTooLarge)
+
 
 def _json(
     body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
@@ -72,11 +82,11 @@ async def _key_for(request: web.Request, public_key: str, project_id: int | None
     """The key's record, refusing unknown/foreign keys (same answer) and revoked keys."""
     info = await request.app[KEY_CACHE].lookup(public_key)
     if info is None or (project_id is not None and info.project_id != project_id):
-        raise AuthError("unknown project or key", status=401)
+        raise Unauthorized("unknown project or key")
     if info.revoked:
-        raise AuthError("key revoked", status=403)
+        raise Forbidden("key revoked")
     if info.project_deleted:
-        raise AuthError("project disabled", status=403)
+        raise Forbidden("project disabled")
     return info
 
 
@@ -139,8 +149,8 @@ def _answers_like_relay(handler: Handler) -> Handler:
     async def answer(request: web.Request) -> web.StreamResponse:
         try:
             return await handler(request)
-        except IngestError as exc:
-            return _refusal(exc.status, exc.reason)
+        except _REFUSALS as exc:
+            return _refusal(status_of(exc), exc.message)
         except _RateLimited as exc:
             headers = sentry_rate_limit_headers(exc.retry_after, exc.reason)
             return _refusal(429, "rate limited", headers)
@@ -220,11 +230,8 @@ async def native_event(request: web.Request) -> web.Response:
     """`POST /api/v1/events[/{project_id}]` with `X-Railguard-Key`; 201 once committed."""
     try:
         return await _native_event(request)
-    except IngestError as exc:
-        code = {401: "unauthorized", 403: "forbidden", 413: "payload_too_large"}.get(
-            exc.status, "bad_request"
-        )
-        return error_response(exc.status, code, exc.reason, headers={"X-Sentry-Error": exc.reason})
+    except _REFUSALS as exc:
+        return domain_error_response(exc, headers={"X-Sentry-Error": exc.message})
     except _RateLimited as exc:
         headers = sentry_rate_limit_headers(exc.retry_after, exc.reason)
         if exc.reason == "unavailable":
@@ -248,7 +255,7 @@ async def _native_event(request: web.Request) -> web.Response:
     except ValidationError as exc:
         if any(err["type"] == "json_invalid" for err in exc.errors()):
             raise BadRequest("The body is not valid JSON.") from exc
-        raise Unprocessable("The event is invalid.", details=validation_details(exc)) from exc
+        raise Invalid("The event is invalid.", details=validation_details(exc)) from exc
     processed = process_native_event(native, received_at=_now(), path_rules=_path_rules(key))
     result = await _store(request, key, processed)
     return web.Response(

@@ -16,7 +16,7 @@ from railguard.server import incidents
 from railguard.server.auth import membership
 from railguard.server.db import fetch_all, queries
 from railguard.server.endpoints import Endpoint, QueryParam
-from railguard.server.errors import Unprocessable
+from railguard.server.errors import Invalid
 from railguard.server.keys import LIVE, POOL, SETTINGS
 from railguard.wire import models as w
 
@@ -27,7 +27,7 @@ _PAGE = 500
 def _since(request: web.Request) -> int:
     raw = request.query.get("since") or request.headers.get("Last-Event-ID") or "0"
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:  # "²".isdigit() is True
-        raise Unprocessable("since must be a change sequence number.")
+        raise Invalid("since must be a change sequence number.")
     return int(raw)
 
 

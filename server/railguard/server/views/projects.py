@@ -7,7 +7,7 @@ from aiohttp import web
 from railguard.server import projects
 from railguard.server.auth import USER, membership, require_owner
 from railguard.server.endpoints import Endpoint, QueryParam
-from railguard.server.errors import Unprocessable
+from railguard.server.errors import Invalid
 from railguard.server.http import int_param, json_response, parse_request
 from railguard.server.keys import KEY_CACHE, POOL, SETTINGS
 from railguard.wire import models as w
@@ -30,7 +30,7 @@ async def list_projects(request: web.Request) -> web.Response:
             request.app[POOL], user_id=request[USER].id, repository=repository
         )
     except InvalidRepository as exc:
-        raise Unprocessable(str(exc)) from exc
+        raise Invalid(str(exc)) from exc
     return json_response(found)
 
 
