@@ -124,7 +124,7 @@ async def add_member(db: Executor, *, project_id: int, email: str, role: str) ->
 async def remove_member(pool: asyncpg.Pool, *, project_id: int, user_id: int) -> None:
     """Remove a member; the last owner cannot be removed (the project would be orphaned)."""
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT 1 FROM projects WHERE id = $1 FOR UPDATE", project_id)
+        await queries.lock_project(conn, project_id=project_id)
         role = await queries.remove_member(conn, project_id=project_id, user_id=user_id)
         if role is None:
             raise NotFound("No such member.")
