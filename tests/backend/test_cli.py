@@ -138,3 +138,29 @@ def test_serve_on_embedded_postgres_in_a_fresh_home(tmp_path: Path) -> None:
     text = log.read_text()
     assert "Next steps" in text and "project create" in text
     assert not (tmp_path / "home" / "pgdata" / "postmaster.pid").exists(), "embedded PG stopped"
+
+
+def test_railguard_lsp_is_the_language_server_on_stdio(tmp_path: Path) -> None:
+    """`railguard lsp` hands its arguments and stdio to `python -m railguard.lsp`."""
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path)}
+    env.pop("RAILGUARD_URL", None)
+    env.pop("RAILGUARD_TOKEN", None)
+    version = subprocess.run(
+        [sys.executable, "-m", "railguard.server", "lsp", "--version"],
+        capture_output=True, text=True, env=env, timeout=60, check=True,
+    )  # fmt: skip
+    assert version.stdout.startswith("railguard-lsp ")
+    body = json.dumps(
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+         "params": {"processId": None, "rootUri": None, "capabilities": {}}}
+    ).encode()  # fmt: skip
+    message = b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    served = subprocess.run(
+        [sys.executable, "-m", "railguard.server", "lsp"],
+        input=message, capture_output=True, env=env, timeout=60,
+    )  # fmt: skip
+    header, _, payload = served.stdout.partition(b"\r\n\r\n")
+    fields = dict(line.split(b": ", 1) for line in header.split(b"\r\n"))
+    assert b"Content-Length" in fields, served.stderr
+    reply = json.loads(payload[: int(fields[b"Content-Length"])])
+    assert reply["id"] == 1 and "capabilities" in reply["result"]
