@@ -1,5 +1,5 @@
 # ruff: noqa: F811  (the fixtures `server` and `own_database` are imported from faultkit)
-"""Nothing acknowledged is lost (performance-and-reliability §5): kill -9 of the server and an
+"""Nothing acknowledged is lost: kill -9 of the server and an
 immediate PostgreSQL stop in the middle of a load, then restart and count.
 
 After each: every event id that got a 2xx is stored exactly once, re-sent ids are not stored

@@ -1,4 +1,4 @@
-"""Sentry auth sources (sentry-protocol §3) and the ingest error types."""
+"""Sentry auth sources (docs/sentry-protocol.md §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Content-Encoding handling and decompression-bomb refusal (sentry-protocol §4, §9)."""
+"""Content-Encoding handling and decompression-bomb refusal (docs/sentry-protocol.md §3, §8)."""
 
 from __future__ import annotations
 

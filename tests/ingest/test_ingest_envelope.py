@@ -1,4 +1,4 @@
-"""Envelope framing (sentry-protocol §5) and event id normalisation."""
+"""Envelope framing (docs/sentry-protocol.md §4) and event id normalisation."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The lenient Sentry event model (sentry-protocol §6)."""
+"""The lenient Sentry event model (docs/sentry-protocol.md §5)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The bad-input matrix over real HTTP: bombs, oversized bodies and items, malformed input,
-wrong and revoked keys, rate limits; and the server keeps serving afterwards (issue 3 §7).
+wrong and revoked keys, rate limits; and the server keeps serving afterwards.
 """
 
 from __future__ import annotations

@@ -50,10 +50,11 @@ def setup_routes(app: web.Application, endpoints: list[Endpoint], path_prefix: s
         handler = authenticated(endpoint.handler) if endpoint.authenticated else endpoint.handler
         app.router.add_route(endpoint.method, endpoint.path, handler, name=endpoint.name)
     app[ENDPOINTS_KEY] = endpoints
-    # Native ingest (seeds 001/002): key in `X-Railguard-Key`, project optional in the path.
+    # Native ingest: key in `X-Railguard-Key`, project optional in the path.
     app.router.add_post("/api/v1/events", ingest.native_event, name="native_event")
     app.router.add_post(r"/api/v1/events/{project_id:\d+}", ingest.native_event)
-    # Sentry SDKs: tolerate repeated and trailing slashes and the DSN's path prefix (§2).
+    # Sentry SDKs: tolerate repeated and trailing slashes and the DSN's path prefix
+    # (docs/sentry-protocol.md §1).
     prefixes = {""} | ({path_prefix} if path_prefix else set())
     for prefix in prefixes:
         for name, handler in (("envelope", ingest.sentry_envelope), ("store", ingest.sentry_store)):

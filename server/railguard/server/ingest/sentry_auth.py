@@ -1,4 +1,4 @@
-"""Where the ingest key comes from (sentry-protocol §3).
+"""Where the ingest key comes from (docs/sentry-protocol.md §2).
 
 Sentry SDKs put the public key in one or more of::
 
@@ -71,7 +71,7 @@ def _check_key(value: str, source: str) -> str:
 def _sentry_sources(
     headers: Mapping[str, str], query: Mapping[str, str], envelope_dsn: str | None
 ) -> list[tuple[str, str]]:
-    """(source, raw key) for each Sentry-style credential present, in §3's order."""
+    """(source, raw key) for each Sentry-style credential present, in the documented order."""
     found: list[tuple[str, str]] = []
     x_sentry = _header(headers, "X-Sentry-Auth")
     if x_sentry is not None:

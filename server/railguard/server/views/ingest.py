@@ -1,8 +1,8 @@
 """Ingest endpoints: Sentry's envelope and store routes, and the native JSON API.
 
-Responses follow what SDKs expect (sentry-protocol §7): 200 `{"id": ...}` once the event is
-committed; refusals carry `X-Sentry-Error` and `{"detail": ...}`; 429s carry `Retry-After` and
-`X-Sentry-Rate-Limits`. Browser SDKs get CORS on every answer and on preflight.
+Responses follow what SDKs expect (docs/sentry-protocol.md §6-§7): 200 `{"id": ...}` once the
+event is committed; refusals carry `X-Sentry-Error` and `{"detail": ...}`; 429s carry
+`Retry-After` and `X-Sentry-Rate-Limits`. Browser SDKs get CORS on every answer and on preflight.
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ def _has_header_or_query_auth(request: web.Request) -> bool:
 
 
 def _answers_like_relay(handler: Handler) -> Handler:
-    """Turn refusals into the responses SDKs understand (sentry-protocol §7-§8)."""
+    """Turn refusals into the responses SDKs understand (docs/sentry-protocol.md §6-§7)."""
 
     async def answer(request: web.Request) -> web.StreamResponse:
         try:
