@@ -46,14 +46,14 @@ vsix: $(VSCODE)/node_modules/.package-lock.json ## build the VS Code extension p
 	cd $(VSCODE) && npm run --silent package
 
 lint: setup ## ruff and mypy
-	$(VENV)/bin/ruff check server lsp wire tests bench
-	$(VENV)/bin/ruff format --check server lsp wire tests bench
+	$(VENV)/bin/ruff check server lsp wire tests testkit bench
+	$(VENV)/bin/ruff format --check server lsp wire tests testkit bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy bench
 
 fmt: setup ## format the Python code
-	$(VENV)/bin/ruff check --fix server lsp wire tests bench
-	$(VENV)/bin/ruff format server lsp wire tests bench
+	$(VENV)/bin/ruff check --fix server lsp wire tests testkit bench
+	$(VENV)/bin/ruff format server lsp wire tests testkit bench
 
 typecheck: setup ## mypy only
 	$(VENV)/bin/mypy
