@@ -10,13 +10,13 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import aiohttp
+from testkit.api import create_project, sign_up
 from testkit.served import ServedBackend
 
 from bench.cpu import tree_cpu, tree_cpu_split
@@ -128,26 +128,12 @@ class Backend:
 
 
 async def setup_backend(url: str) -> Backend:
-    email, password = f"bench-{uuid.uuid4().hex[:6]}@example.com", "bench passphrase 123"
     async with aiohttp.ClientSession() as session:
-        async with session.post(
-            f"{url}/api/v1/auth/signup", json={"email": email, "password": password}
-        ) as resp:
-            assert resp.status == 201, await resp.text()
-        async with session.post(
-            f"{url}/api/v1/auth/login", json={"email": email, "password": password}
-        ) as resp:
-            assert resp.status == 201, await resp.text()
-            token = (await resp.json())["token"]
-        projects = {}
-        for name in ("ingest", "editor", "seeded"):
-            async with session.post(
-                f"{url}/api/v1/projects",
-                json={"name": name, "repository": f"github.com/bench/{name}"},
-                headers={"Authorization": f"Bearer {token}"},
-            ) as resp:
-                assert resp.status == 201, await resp.text()
-                projects[name] = await resp.json()
+        token = await sign_up(session, url, "bench")
+        projects = {
+            name: await create_project(session, url, token, name, f"github.com/bench/{name}")
+            for name in ("ingest", "editor", "seeded")
+        }
     return Backend(url, token, projects)
 
 

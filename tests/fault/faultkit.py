@@ -22,6 +22,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 import pytest
+from testkit.api import create_project, sign_up
 
 from railguard.server.embedded_db import EmbeddedPostgres
 from railguard.server.migrations import migrate_up
@@ -59,23 +60,10 @@ class Project:
 
 
 async def make_project(url: str) -> Project:
-    email, password = f"fault-{uuid.uuid4().hex[:8]}@example.com", "fault passphrase"
     async with aiohttp.ClientSession() as session:
-        async with session.post(
-            f"{url}/api/v1/auth/signup", json={"email": email, "password": password}
-        ) as resp:
-            assert resp.status == 201, await resp.text()
-        async with session.post(
-            f"{url}/api/v1/auth/login", json={"email": email, "password": password}
-        ) as resp:
-            token = (await resp.json())["token"]
-        async with session.post(
-            f"{url}/api/v1/projects",
-            json={"name": "fault", "repository": f"github.com/fault/{uuid.uuid4().hex[:6]}"},
-            headers={"Authorization": f"Bearer {token}"},
-        ) as resp:
-            assert resp.status == 201, await resp.text()
-            body = await resp.json()
+        token = await sign_up(session, url, "fault")
+        repository = f"github.com/fault/{uuid.uuid4().hex[:6]}"
+        body = await create_project(session, url, token, "fault", repository)
     return Project(body["id"], body["ingest_key"]["public_key"], token)
 
 

@@ -90,6 +90,13 @@ async def _key_for(request: web.Request, public_key: str, project_id: int | None
     return info
 
 
+async def _admit(request: web.Request, public_key: str, project_id: int | None) -> KeyInfo:
+    """The key if it may send now: known, of this project, live, and within its rate."""
+    key = await _key_for(request, public_key, project_id)
+    _check_rate(request, key)
+    return key
+
+
 def _check_rate(request: web.Request, key: KeyInfo) -> None:
     settings = request.app[SETTINGS]
     wait = request.app[RATE_LIMITER].check(
@@ -128,7 +135,7 @@ def _path_rules(key: KeyInfo) -> list[w.PathRule]:
     return [w.PathRule.model_validate(rule) for rule in key.path_rules]
 
 
-async def _read(request: web.Request, *, max_compressed: int, max_decompressed: int) -> bytes:
+async def _read(request: web.Request, max_compressed: int, max_decompressed: int) -> bytes:
     return await decompress.read_body(
         request.content, request.headers.get("Content-Encoding"),
         max_compressed=max_compressed, max_decompressed=max_decompressed,
@@ -170,13 +177,8 @@ async def _sentry_envelope_items(request: web.Request) -> web.Response:
         public = sentry_auth.extract_public_key(
             headers=request.headers, query=request.query, envelope_dsn=None
         )
-        key = await _key_for(request, public, project_id)
-        _check_rate(request, key)
-    body = await _read(
-        request,
-        max_compressed=settings.max_request_compressed,
-        max_decompressed=settings.max_request_decompressed,
-    )
+        key = await _admit(request, public, project_id)
+    body = await _read(request, settings.max_request_compressed, settings.max_request_decompressed)
     parsed = envelope.parse_envelope(body)
     dsn = parsed.headers.get("dsn")
     public = sentry_auth.extract_public_key(
@@ -184,8 +186,7 @@ async def _sentry_envelope_items(request: web.Request) -> web.Response:
         envelope_dsn=dsn if isinstance(dsn, str) else None,
     )  # fmt: skip
     if key is None:
-        key = await _key_for(request, public, project_id)
-        _check_rate(request, key)
+        key = await _admit(request, public, project_id)
     event_id = envelope.normalize_event_id(parsed.headers.get("event_id"))
     for item in parsed.items:
         if item.type != "event":
@@ -209,12 +210,8 @@ async def _sentry_store_body(request: web.Request) -> web.Response:
     public = sentry_auth.extract_public_key(
         headers=request.headers, query=request.query, envelope_dsn=None
     )
-    key = await _key_for(request, public, project_id)
-    _check_rate(request, key)
-    body = await _read(
-        request, max_compressed=settings.max_store_compressed,
-        max_decompressed=settings.max_event_size,
-    )  # fmt: skip
+    key = await _admit(request, public, project_id)
+    body = await _read(request, settings.max_store_compressed, settings.max_event_size)
     payload = event.load_event_json(decompress.decode_legacy_store_body(body))
     if payload.get("type") == "transaction":
         return _json({})
@@ -244,12 +241,8 @@ async def _native_event(request: web.Request) -> web.Response:
     raw_project = request.match_info.get("project_id")
     project_id = int(raw_project) if raw_project is not None else None
     public = sentry_auth.extract_native_key(headers=request.headers, query=request.query)
-    key = await _key_for(request, public, project_id)
-    _check_rate(request, key)
-    body = await _read(
-        request, max_compressed=settings.max_event_size,
-        max_decompressed=settings.max_event_size,
-    )  # fmt: skip
+    key = await _admit(request, public, project_id)
+    body = await _read(request, settings.max_event_size, settings.max_event_size)
     try:
         native = w.NativeEvent.model_validate_json(body)
     except ValidationError as exc:
