@@ -50,6 +50,7 @@ lint: setup ## ruff and mypy
 	$(VENV)/bin/ruff format --check server lsp wire tests testkit bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy bench
+	MYPYPATH=tests:tests/ingest_e2e:tests/fault:. $(VENV)/bin/mypy tests testkit --exclude tests/lsp/
 
 fmt: setup ## format the Python code
 	$(VENV)/bin/ruff check --fix server lsp wire tests testkit bench
@@ -57,6 +58,8 @@ fmt: setup ## format the Python code
 
 typecheck: setup ## mypy only
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy bench
+	MYPYPATH=tests:tests/ingest_e2e:tests/fault:. $(VENV)/bin/mypy tests testkit --exclude tests/lsp/
 
 dist: setup ## build the wheel and sdist, and check the migrations are inside
 	rm -rf dist && $(PY) -m pip wheel --no-deps --no-build-isolation -q -w dist .

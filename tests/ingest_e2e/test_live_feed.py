@@ -61,7 +61,7 @@ class Stream:
 
     async def until_ready(self) -> tuple[list[dict[str, Any]], int]:
         """The replayed changes before `ready`, and ready's seq."""
-        changes = []
+        changes: list[dict[str, Any]] = []
         while True:
             kind, data, _ = await self.next()
             if kind == "ready":
