@@ -46,17 +46,20 @@ vsix: $(VSCODE)/node_modules/.package-lock.json ## build the VS Code extension p
 	cd $(VSCODE) && npm run --silent package
 
 lint: setup ## ruff and mypy
-	$(VENV)/bin/ruff check server lsp tests bench
-	$(VENV)/bin/ruff format --check server lsp tests bench
+	$(VENV)/bin/ruff check server lsp wire tests testkit bench
+	$(VENV)/bin/ruff format --check server lsp wire tests testkit bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy bench
+	MYPYPATH=tests:tests/ingest_e2e:tests/fault:. $(VENV)/bin/mypy tests testkit --exclude tests/lsp/
 
 fmt: setup ## format the Python code
-	$(VENV)/bin/ruff check --fix server lsp tests bench
-	$(VENV)/bin/ruff format server lsp tests bench
+	$(VENV)/bin/ruff check --fix server lsp wire tests testkit bench
+	$(VENV)/bin/ruff format server lsp wire tests testkit bench
 
 typecheck: setup ## mypy only
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy bench
+	MYPYPATH=tests:tests/ingest_e2e:tests/fault:. $(VENV)/bin/mypy tests testkit --exclude tests/lsp/
 
 dist: setup ## build the wheel and sdist, and check the migrations are inside
 	rm -rf dist && $(PY) -m pip wheel --no-deps --no-build-isolation -q -w dist .

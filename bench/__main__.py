@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from testkit.served import free_port, wait_for_health
 
 from bench import sdk_events
 from bench.cpu import postmaster_pid
@@ -31,7 +32,7 @@ from bench.editor_scenarios import (
     scenario_lsp_memory,
     scenario_placement,
 )
-from bench.harness import HERE, PY, Run, free_port, setup_backend, wait_http
+from bench.harness import HERE, PY, Run, setup_backend
 from bench.ingest_scenarios import (
     copy_ceiling,
     scenario_http_ceiling,
@@ -68,19 +69,12 @@ async def main_async(args: argparse.Namespace, run: Run) -> None:
 
 
 async def _scenarios(args: argparse.Namespace, run: Run, db_url: str, say: Any) -> None:
-    port, noop_port = free_port(), free_port()
-    workers = ["--workers", str(args.workers)] if args.workers else []
-    server = run.spawn(
-        "server", [PY, "-m", "railguard.server", "serve", "--port", str(port), *workers],
-        {"RAILGUARD_DATABASE_URL": db_url, "RAILGUARD_PUBLIC_URL": f"http://127.0.0.1:{port}",
-         "RAILGUARD_ARGON2_MEMORY_KIB": "1024", "RAILGUARD_ARGON2_TIME_COST": "1",
-         "RAILGUARD_LOG_LEVEL": "WARNING", "RAILGUARD_DEFAULT_KEY_RATE_PER_MINUTE": "100000000"},
-    )  # fmt: skip
+    server = await asyncio.to_thread(run.serve, db_url, args.workers)
+    noop_port = free_port()
     noop = run.spawn("noop", [PY, "-m", "bench.noop_server", str(noop_port)])
-    url, noop_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{noop_port}"
-    await asyncio.to_thread(wait_http, url + "/api/v1/health", server)
-    await asyncio.to_thread(wait_http, noop_url + "/health", noop)
-    backend = await setup_backend(url)
+    noop_url = f"http://127.0.0.1:{noop_port}"
+    await asyncio.to_thread(wait_for_health, noop_url + "/health", noop.popen, noop.log, 60)
+    backend = await setup_backend(server.url)
 
     app_root = run.work / "editor-repo"
     sdk_events.write_app(app_root)
@@ -99,9 +93,9 @@ async def _scenarios(args: argparse.Namespace, run: Run, db_url: str, say: Any) 
          lambda: scenario_http_ceiling(run, noop_url, templates, backend)),
         ("PostgreSQL ceiling (batched COPY)", lambda: _copy_ceilings(run, db_url, small, large)),
         ("ingest, small and large events",
-         lambda: scenario_ingest(run, backend, templates, server.popen.pid, args.profile)),
+         lambda: scenario_ingest(run, backend, templates, server.pid, args.profile)),
         ("acknowledgement latency at half the maximum",
-         lambda: scenario_latency(run, backend, templates, server.popen.pid)),
+         lambda: scenario_latency(run, backend, templates, server.pid)),
         ("ingest -> editor", lambda: scenario_ingest_to_editor(run, backend, app_root, templates)),
         ("editor query on 10k incidents / 1M events",
          lambda: scenario_editor_query(run, backend, db_url, run.work / "seeded-repo")),
@@ -120,7 +114,7 @@ async def _scenarios(args: argparse.Namespace, run: Run, db_url: str, say: Any) 
             run.results.setdefault("failures", {})[title] = f"{type(exc).__name__}: {exc}"
             say(f"  FAILED: {type(exc).__name__}: {exc}", flush=True)
         say(f"  ({time.perf_counter() - began:.1f} s)", flush=True)
-        if server.popen.poll() is not None:
+        if not server.running():
             raise RuntimeError(f"the server died:\n{server.log.read_text()[-3000:]}")
 
 

@@ -7,29 +7,23 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
+from testkit.api import create_project, sign_up
+from testkit.served import ServedBackend
 
 from bench.cpu import tree_cpu, tree_cpu_split
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 PY = sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -48,11 +42,15 @@ class Proc:
                 self.popen.wait()
 
 
+class Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
 @dataclass
 class Run:
     work: Path
     quick: bool
-    procs: list[Proc] = field(default_factory=list)
+    procs: list[Stoppable] = field(default_factory=list)
     results: dict[str, Any] = field(default_factory=dict)
     pg_pid: int | None = None
     rate: float | None = None
@@ -67,27 +65,18 @@ class Run:
         self.procs.append(proc)
         return proc
 
+    def serve(self, db_url: str, workers: int | None) -> ServedBackend:
+        """`railguard serve` for the whole run, stopped with the other processes."""
+        server = ServedBackend(
+            db_url, self.work / "server.log", workers=workers, health_timeout=60,
+            env={"RAILGUARD_DEFAULT_KEY_RATE_PER_MINUTE": "100000000"},
+        )  # fmt: skip
+        self.procs.append(server)
+        return server.start()
+
     def stop_all(self) -> None:
         for proc in reversed(self.procs):
             proc.stop()
-
-
-def wait_http(url: str, proc: Proc, timeout: float = 60) -> None:
-    import urllib.error
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.popen.poll() is not None:
-            raise RuntimeError(f"{proc.name} exited:\n{proc.log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as resp:
-                if resp.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{proc.name} did not answer {url}:\n{proc.log.read_text()[-3000:]}")
 
 
 async def loadgen(run: Run, name: str, spec: dict[str, Any]) -> dict[str, Any]:
@@ -139,26 +128,12 @@ class Backend:
 
 
 async def setup_backend(url: str) -> Backend:
-    email, password = f"bench-{uuid.uuid4().hex[:6]}@example.com", "bench passphrase 123"
     async with aiohttp.ClientSession() as session:
-        async with session.post(
-            f"{url}/api/v1/auth/signup", json={"email": email, "password": password}
-        ) as resp:
-            assert resp.status == 201, await resp.text()
-        async with session.post(
-            f"{url}/api/v1/auth/login", json={"email": email, "password": password}
-        ) as resp:
-            assert resp.status == 201, await resp.text()
-            token = (await resp.json())["token"]
-        projects = {}
-        for name in ("ingest", "editor", "seeded"):
-            async with session.post(
-                f"{url}/api/v1/projects",
-                json={"name": name, "repository": f"github.com/bench/{name}"},
-                headers={"Authorization": f"Bearer {token}"},
-            ) as resp:
-                assert resp.status == 201, await resp.text()
-                projects[name] = await resp.json()
+        token = await sign_up(session, url, "bench")
+        projects = {
+            name: await create_project(session, url, token, name, f"github.com/bench/{name}")
+            for name in ("ingest", "editor", "seeded")
+        }
     return Backend(url, token, projects)
 
 

@@ -105,7 +105,7 @@ def api(client: TestClient[Any, Any]) -> Api:
 @pytest.fixture
 def served_backend(database_url: str, tmp_path: Path) -> Iterator[ServedBackend]:
     """`railguard serve` as its own process on a free port, on this test's database."""
-    backend = ServedBackend(database_url, free_port(), tmp_path / "server.log")
+    backend = ServedBackend(database_url, tmp_path / "server.log")
     try:
         yield backend.start()
     finally:

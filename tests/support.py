@@ -1,32 +1,24 @@
-"""Helpers shared by the test folders: HTTP accounts and projects, a served backend's handle,
-free ports and health waits. Fixtures live in conftest.py; tests import helpers from here
-(never from a conftest, whose module name is shared by every folder's conftest)."""
+"""Helpers shared by the test folders: HTTP accounts and projects, and (from `testkit.served`,
+shared with the benchmarks) a served backend's handle and free ports. Fixtures
+live in conftest.py; tests import helpers from here (never from a conftest, whose module name
+is shared by every folder's conftest)."""
 
 from __future__ import annotations
 
-import os
 import secrets
-import socket
-import subprocess
-import sys
-import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from aiohttp.test_utils import TestClient
+from testkit.served import ServedBackend, free_port
+
+__all__ = ["Account", "Api", "ServedBackend", "free_port", "with_database"]
 
 
 def with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -71,68 +63,3 @@ class Api:
         assert resp.status == 201, await resp.text()
         body: dict[str, Any] = await resp.json()
         return body
-
-
-class ServedBackend:
-    """`railguard serve` as its own process on a fixed port and database; restartable, so
-    fault tests can kill it and bring it back where clients expect it."""
-
-    def __init__(self, database_url: str, port: int, log: Path) -> None:
-        self.database_url = database_url
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self._log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> ServedBackend:
-        env = {
-            **os.environ,
-            "RAILGUARD_DATABASE_URL": self.database_url,
-            "RAILGUARD_PUBLIC_URL": self.url,
-            "RAILGUARD_ARGON2_MEMORY_KIB": "1024",
-            "RAILGUARD_ARGON2_TIME_COST": "1",
-            "RAILGUARD_LOG_LEVEL": "WARNING",
-        }
-        with self._log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "railguard.server", "serve", "--port", str(self.port)],
-                env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            )  # fmt: skip
-        wait_for_health(self.url, self.process, self._log)
-        return self
-
-    def kill(self) -> None:
-        """SIGKILL: no graceful shutdown, connections just drop."""
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-def wait_for_health(
-    url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30
-) -> None:
-    import urllib.error
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/api/v1/health", timeout=1) as resp:
-                if resp.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"server did not become healthy:\n{log.read_text()}")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import sentry_sdk
 
-from support import free_port, wait_for_health
+from support import ServedBackend
 
 
 def run(
@@ -121,20 +121,40 @@ def test_migrate_status_down_up(database_url: str) -> None:
 
 def test_serve_on_embedded_postgres_in_a_fresh_home(tmp_path: Path) -> None:
     """What `make run` does: no database URL, so the embedded server is created and migrated."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "RAILGUARD_DATABASE_URL"}
-    env.update(RAILGUARD_HOME=str(tmp_path / "home"), RAILGUARD_LOG_LEVEL="WARNING")
     log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "railguard.server", "serve", "--port", str(port)],
-            env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            wait_for_health(f"http://127.0.0.1:{port}", proc, log, timeout=90)
-        finally:
-            proc.terminate()
-            proc.wait(30)
+    backend = ServedBackend(
+        None, log, env={"RAILGUARD_HOME": str(tmp_path / "home")}, health_timeout=90
+    )
+    try:
+        backend.start()
+    finally:
+        backend.stop(timeout=30)
     text = log.read_text()
     assert "Next steps" in text and "project create" in text
     assert not (tmp_path / "home" / "pgdata" / "postmaster.pid").exists(), "embedded PG stopped"
+
+
+def test_railguard_lsp_is_the_language_server_on_stdio(tmp_path: Path) -> None:
+    """`railguard lsp` hands its arguments and stdio to `python -m railguard.lsp`."""
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path)}
+    env.pop("RAILGUARD_URL", None)
+    env.pop("RAILGUARD_TOKEN", None)
+    version = subprocess.run(
+        [sys.executable, "-m", "railguard.server", "lsp", "--version"],
+        capture_output=True, text=True, env=env, timeout=60, check=True,
+    )  # fmt: skip
+    assert version.stdout.startswith("railguard-lsp ")
+    body = json.dumps(
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+         "params": {"processId": None, "rootUri": None, "capabilities": {}}}
+    ).encode()  # fmt: skip
+    message = b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    served = subprocess.run(
+        [sys.executable, "-m", "railguard.server", "lsp"],
+        input=message, capture_output=True, env=env, timeout=60,
+    )  # fmt: skip
+    header, _, payload = served.stdout.partition(b"\r\n\r\n")
+    fields = dict(line.split(b": ", 1) for line in header.split(b"\r\n"))
+    assert b"Content-Length" in fields, served.stderr
+    reply = json.loads(payload[: int(fields[b"Content-Length"])])
+    assert reply["id"] == 1 and "capabilities" in reply["result"]

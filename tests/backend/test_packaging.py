@@ -1,4 +1,5 @@
-"""Packaging: the wheel carries every migration and no bare top-level `server`/`lsp`."""
+"""Packaging: the wheel carries every migration, all three `railguard` roots (server, lsp,
+wire) and no bare top-level `server`/`lsp`/`wire`."""
 
 from __future__ import annotations
 
@@ -26,11 +27,13 @@ def test_wheel_contains_every_migration_and_only_railguard(tmp_path: Path) -> No
     assert "railguard/__init__.py" not in names, "railguard is a namespace package"
     assert "railguard/server/sql/users.sql" in names
     assert "railguard/lsp/__main__.py" in names
+    assert "railguard/wire/models.py" in names
+    assert "railguard/wire/credentials.py" in names
 
 
 def test_bare_source_folders_are_not_importable() -> None:
-    code = "import importlib.util as u; print(u.find_spec('server'), u.find_spec('lsp'))"
+    code = "import importlib.util as u; print([u.find_spec(n) for n in ('server', 'lsp', 'wire')])"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd="/", check=True
     ).stdout
-    assert out.strip() == "None None"
+    assert out.strip() == "[None, None, None]"

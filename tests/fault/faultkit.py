@@ -12,8 +12,6 @@ import asyncio
 import contextlib
 import json
 import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -24,10 +22,11 @@ from typing import Any
 import aiohttp
 import asyncpg
 import pytest
+from testkit.api import create_project, sign_up
 
 from railguard.server.embedded_db import EmbeddedPostgres
 from railguard.server.migrations import migrate_up
-from support import free_port, wait_for_health
+from support import ServedBackend
 
 LONG = os.environ.get("RAILGUARD_LONG_TESTS") == "1"
 #: Long variants: `@slow` marks them `slow` and skips them unless RAILGUARD_LONG_TESTS=1. (Kept
@@ -54,53 +53,6 @@ class Database:
 
 
 @dataclass
-class Server:
-    """`railguard serve` on a fixed port, to be killed and started again."""
-
-    database_url: str
-    log_path: Path
-    port: int = field(default_factory=free_port)
-    proc: subprocess.Popen[bytes] | None = None
-    extra_env: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "RAILGUARD_DATABASE_URL": self.database_url,
-            "RAILGUARD_PUBLIC_URL": self.url,
-            "RAILGUARD_ARGON2_MEMORY_KIB": "1024",
-            "RAILGUARD_ARGON2_TIME_COST": "1",
-            "RAILGUARD_LOG_LEVEL": "WARNING",
-            **self.extra_env,
-        }
-        log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "railguard.server", "serve", "--port", str(self.port)],
-            env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-        log.close()
-        wait_for_health(self.url, self.proc, self.log_path)
-
-    def kill9(self) -> None:
-        assert self.proc is not None
-        self.proc.kill()
-        self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-@dataclass
 class Project:
     id: int
     public_key: str
@@ -108,23 +60,10 @@ class Project:
 
 
 async def make_project(url: str) -> Project:
-    email, password = f"fault-{uuid.uuid4().hex[:8]}@example.com", "fault passphrase"
     async with aiohttp.ClientSession() as session:
-        async with session.post(
-            f"{url}/api/v1/auth/signup", json={"email": email, "password": password}
-        ) as resp:
-            assert resp.status == 201, await resp.text()
-        async with session.post(
-            f"{url}/api/v1/auth/login", json={"email": email, "password": password}
-        ) as resp:
-            token = (await resp.json())["token"]
-        async with session.post(
-            f"{url}/api/v1/projects",
-            json={"name": "fault", "repository": f"github.com/fault/{uuid.uuid4().hex[:6]}"},
-            headers={"Authorization": f"Bearer {token}"},
-        ) as resp:
-            assert resp.status == 201, await resp.text()
-            body = await resp.json()
+        token = await sign_up(session, url, "fault")
+        repository = f"github.com/fault/{uuid.uuid4().hex[:6]}"
+        body = await create_project(session, url, token, "fault", repository)
     return Project(body["id"], body["ingest_key"]["public_key"], token)
 
 
@@ -282,9 +221,9 @@ async def own_database(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-def server(own_database: Database, tmp_path: Path) -> Iterator[Server]:
+def server(own_database: Database, tmp_path: Path) -> Iterator[ServedBackend]:
     """`railguard serve` on the test's own database, stopped at the end."""
-    srv = Server(own_database.url, tmp_path / "server.log")
+    srv = ServedBackend(own_database.url, tmp_path / "server.log")
     srv.start()
     try:
         yield srv

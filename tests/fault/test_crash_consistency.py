@@ -1,5 +1,5 @@
 # ruff: noqa: F811  (the fixtures `server` and `own_database` are imported from faultkit)
-"""Nothing acknowledged is lost (performance-and-reliability §5): kill -9 of the server and an
+"""Nothing acknowledged is lost: kill -9 of the server and an
 immediate PostgreSQL stop in the middle of a load, then restart and count.
 
 After each: every event id that got a 2xx is stored exactly once, re-sent ids are not stored
@@ -16,7 +16,6 @@ from faultkit import (
     LONG,
     Database,
     Loader,
-    Server,
     check_outcome,
     make_project,
     own_database,  # noqa: F401  (fixture)
@@ -27,18 +26,20 @@ from faultkit import (
     wait_until,
 )
 
+from support import ServedBackend
+
 pytestmark = pytest.mark.fault
 
 ROUNDS = 3 if LONG else 1
 LOAD_SECONDS = 6.0 if LONG else 1.5
 
 
-async def _kill9_rounds(server: Server, db: Database, rounds: int) -> None:
+async def _kill9_rounds(server: ServedBackend, db: Database, rounds: int) -> None:
     project = await make_project(server.url)
     async with Loader(server.url, project, concurrency=16) as loader:
         for _ in range(rounds):
             await asyncio.sleep(LOAD_SECONDS)
-            await asyncio.to_thread(server.kill9)
+            await asyncio.to_thread(server.kill)
             await asyncio.sleep(0.3)  # clients see refused connections meanwhile
             await asyncio.to_thread(server.start)
         await asyncio.sleep(LOAD_SECONDS)
@@ -48,17 +49,19 @@ async def _kill9_rounds(server: Server, db: Database, rounds: int) -> None:
 
 
 async def test_kill_9_of_the_server_mid_load_loses_no_acknowledged_event(
-    server: Server, own_database: Database
+    server: ServedBackend, own_database: Database
 ) -> None:
     await _kill9_rounds(server, own_database, 1)
 
 
 @slow
-async def test_kill_9_repeatedly_under_longer_load(server: Server, own_database: Database) -> None:
+async def test_kill_9_repeatedly_under_longer_load(
+    server: ServedBackend, own_database: Database
+) -> None:
     await _kill9_rounds(server, own_database, 5)
 
 
-async def _pg_outage(server: Server, db: Database, down_seconds: float) -> None:
+async def _pg_outage(server: ServedBackend, db: Database, down_seconds: float) -> None:
     project = await make_project(server.url)
     native_headers = {"X-Railguard-Key": project.public_key}
     async with Loader(server.url, project, concurrency=8) as loader, session() as http:
@@ -92,17 +95,19 @@ async def _pg_outage(server: Server, db: Database, down_seconds: float) -> None:
         acked_before = len(loader.outcome.acked)
         await asyncio.sleep(LOAD_SECONDS)
         assert len(loader.outcome.acked) > acked_before, "ingest did not recover by itself"
-    assert server.proc is not None and server.proc.poll() is None, "the server died"
+    assert server.running(), "the server died"
     check_outcome(loader.outcome, await stored_counts(db, project.id))
     assert recovered < 20
 
 
 async def test_postgres_immediate_stop_mid_load_degrades_then_recovers_without_restart(
-    server: Server, own_database: Database
+    server: ServedBackend, own_database: Database
 ) -> None:
     await _pg_outage(server, own_database, 1.0)
 
 
 @slow
-async def test_postgres_outage_of_half_a_minute(server: Server, own_database: Database) -> None:
+async def test_postgres_outage_of_half_a_minute(
+    server: ServedBackend, own_database: Database
+) -> None:
     await _pg_outage(server, own_database, 30.0)

@@ -1,4 +1,4 @@
-"""Content-Encoding handling and decompression-bomb refusal (sentry-protocol §4, §9)."""
+"""Content-Encoding handling and decompression-bomb refusal (docs/sentry-protocol.md §3, §8)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ import aiohttp
 import brotli
 import pytest
 
+from railguard.server.errors import BadRequest, DomainError, PayloadTooLarge
+from railguard.server.http_errors import status_of
 from railguard.server.ingest.decompress import (
     Decoder,
     decode_legacy_store_body,
     normalize_encoding,
     read_body,
 )
-from railguard.server.ingest.errors import BadRequest, PayloadTooLarge
 
 BODY = b'{"event_id":"e8a54d0269104112805bcf804a5b8369","message":"hello"}\n' * 200
 MIB = 1024 * 1024
@@ -85,10 +86,10 @@ def test_decodes(encoding: str, encode: Callable[[bytes], bytes], chunk: int) ->
         pytest.param("br", brotli.compress(b"x" * 2000), PayloadTooLarge, id="br-over-cap"),
     ],
 )
-def test_refuses(encoding: str, data: bytes, error: type[Exception]) -> None:
+def test_refuses(encoding: str, data: bytes, error: type[DomainError]) -> None:
     with pytest.raises(error) as info:
         _decode_all(encoding, data, chunk=256, cap=1500 if error is PayloadTooLarge else MIB)
-    assert info.value.status == (413 if error is PayloadTooLarge else 400)  # type: ignore[attr-defined]
+    assert status_of(info.value) == (413 if error is PayloadTooLarge else 400)
 
 
 def test_empty_compressed_body_is_empty() -> None:
@@ -99,8 +100,8 @@ def test_empty_compressed_body_is_empty() -> None:
 def test_normalize_encoding_reason_is_short() -> None:
     with pytest.raises(BadRequest) as info:
         normalize_encoding("x" * 500 + "\n")
-    assert len(info.value.reason) < 80
-    assert "\n" not in info.value.reason
+    assert len(info.value.message) < 80
+    assert "\n" not in info.value.message
 
 
 # --- bombs -----------------------------------------------------------------------------------

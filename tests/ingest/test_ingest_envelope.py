@@ -1,11 +1,12 @@
-"""Envelope framing (sentry-protocol §5) and event id normalisation."""
+"""Envelope framing (docs/sentry-protocol.md §4) and event id normalisation."""
 
 from __future__ import annotations
 
 import pytest
 
+from railguard.server.errors import BadRequest
+from railguard.server.http_errors import status_of
 from railguard.server.ingest.envelope import Envelope, normalize_event_id, parse_envelope
-from railguard.server.ingest.errors import BadRequest
 
 EVENT_ID = "e8a54d0269104112805bcf804a5b8369"
 PY_EVENT = (
@@ -175,8 +176,8 @@ def test_parse(
 def test_malformed(data: bytes, reason: str) -> None:
     with pytest.raises(BadRequest) as info:
         parse_envelope(data)
-    assert info.value.reason == reason
-    assert info.value.status == 400
+    assert info.value.message == reason
+    assert status_of(info.value) == 400
 
 
 def test_envelope_event_id_property() -> None:

@@ -1,4 +1,4 @@
-"""The lenient Sentry event model (sentry-protocol §6)."""
+"""The lenient Sentry event model (docs/sentry-protocol.md §5)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from railguard.server.ingest.errors import BadRequest
+from railguard.server.errors import BadRequest
 from railguard.server.ingest.event import (
     SentryEvent,
     clamp_occurred_at,

@@ -1,4 +1,4 @@
-"""Grouping rule v1 (sentry-protocol §12): the reference's examples and its stability tests."""
+"""Grouping rule v1 (docs/sentry-protocol.md §9): worked examples and the stability it promises."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ def _frame(**kw: Any) -> dict[str, Any]:
     return {"in_app": True, **kw}
 
 
-# The §5 Python event, untrimmed: the KeyError's stack runs through charge into load_invoice.
+# A Python SDK event with a chained exception, untrimmed: the KeyError's stack runs through
+# charge into load_invoice.
 PYTHON_CHAIN: dict[str, Any] = {
     "event_id": "e8a54d0269104112805bcf804a5b8369",
     "timestamp": "2026-11-22T01:33:27.950739Z",
@@ -213,7 +214,7 @@ def test_reference_examples(payload: dict[str, Any], parts: list[Any]) -> None:
 
 
 def _perturb(payload: dict[str, Any]) -> dict[str, Any]:
-    """Change everything §12 says must not matter."""
+    """Change everything the grouping rule says must not matter."""
     changed = copy.deepcopy(payload)
     changed["event_id"] = "0123456789abcdef0123456789abcdef"
     changed["release"] = "myapp@9.9.9"

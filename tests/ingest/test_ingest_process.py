@@ -114,7 +114,7 @@ def test_real_python_sdk_envelope(sdk_envelope: bytes) -> None:
     assert top.original_path is not None and top.original_path.endswith("/shopapp/billing.py")
     assert top.context_line is not None and "raise ValueError" in top.context_line
     assert event.stack[-1] == top
-    # The test module is outside project_root, so only the shopapp frames are in-app (§12).
+    # The test module is outside project_root, so only the shopapp frames are in-app.
     assert event.grouping_parts == [
         ["exc", "KeyError", ["shopapp.billing|charge", "shopapp.billing|load_invoice"]],
         ["exc", "ValueError", ["shopapp.billing|charge"]],

@@ -1,5 +1,6 @@
 """The Sentry envelope and store endpoints over real HTTP: URL forms, auth sources, encodings,
-framing variants, skipped items, legacy store bodies, responses and CORS (sentry-protocol §2–§8).
+framing variants, skipped items, legacy store bodies, responses and CORS
+(docs/sentry-protocol.md §1-§7).
 """
 
 from __future__ import annotations

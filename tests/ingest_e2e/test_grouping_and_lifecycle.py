@@ -1,5 +1,5 @@
 """Grouping into incidents, group commit under concurrency, commit detection, and the incident
-lifecycle (resolve, regressions, acknowledge, ignore, reopen) over real HTTP (issue 3 §3–§6).
+lifecycle (resolve, regressions, acknowledge, ignore, reopen) over real HTTP.
 """
 
 from __future__ import annotations

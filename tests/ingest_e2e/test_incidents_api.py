@@ -1,5 +1,5 @@
 """The incidents API for editors over real HTTP: filters, cursors, repository lookup, detail,
-actions and membership (issue 3 §8)."""
+actions and membership."""
 
 from __future__ import annotations
 

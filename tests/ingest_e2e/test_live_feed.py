@@ -1,5 +1,5 @@
 """The live feed over real HTTP: SSE per project driven by LISTEN/NOTIFY, resumable by seq
-(issue 3 §9). No sleeps: every wait is a read on the stream with a deadline."""
+No sleeps: every wait is a read on the stream with a deadline."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ class Stream:
 
     async def until_ready(self) -> tuple[list[dict[str, Any]], int]:
         """The replayed changes before `ready`, and ready's seq."""
-        changes = []
+        changes: list[dict[str, Any]] = []
         while True:
             kind, data, _ = await self.next()
             if kind == "ready":

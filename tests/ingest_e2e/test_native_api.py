@@ -1,4 +1,4 @@
-"""The native JSON API over real HTTP: `POST /api/v1/events[/{project_id}]` (issue 3 §2)."""
+"""The native JSON API over real HTTP: `POST /api/v1/events[/{project_id}]`."""
 
 from __future__ import annotations
 

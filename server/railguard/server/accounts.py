@@ -100,9 +100,7 @@ async def login(
     by_address = await queries.count_login_failures(db, by_email=False, email="", address=address)
     if by_account >= max_per_account or by_address >= max_per_address:
         raise TooManyRequests(
-            "Too many failed logins; try again later.",
-            code="login_rate_limited",
-            headers={"Retry-After": "3600"},
+            "Too many failed logins; try again later.", code="login_rate_limited", retry_after=3600
         )
     row = await queries.get_user_by_email(db, email=email)
     stored = row["password_hash"] if row is not None else None

@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from railguard.server import db
+from railguard.server.auth import AUTHENTICATORS, DEFAULT_AUTHENTICATORS, authenticated
 from railguard.server.endpoints import Endpoint
-from railguard.server.errors import error_middleware
+from railguard.server.http_errors import error_middleware
 from railguard.server.keys import (
     HASHER,
     KEY_CACHE,
@@ -43,15 +44,17 @@ def all_endpoints() -> list[Endpoint]:
 
 
 def setup_routes(app: web.Application, endpoints: list[Endpoint], path_prefix: str) -> None:
-    for endpoint in endpoints:
-        app.router.add_route(endpoint.method, endpoint.path, endpoint.handler, name=endpoint.name)
+    """Route the table; an endpoint marked `authenticated` is reachable only with a user."""
+    # Pages for people are routed the same way but are not part of the API document.
+    for endpoint in [*endpoints, *pages.ENDPOINTS]:
+        handler = authenticated(endpoint.handler) if endpoint.authenticated else endpoint.handler
+        app.router.add_route(endpoint.method, endpoint.path, handler, name=endpoint.name)
     app[ENDPOINTS_KEY] = endpoints
-    for page in pages.ENDPOINTS:  # pages for people are not part of the API document
-        app.router.add_route(page.method, page.path, page.handler, name=page.name)
-    # Native ingest (seeds 001/002): key in `X-Railguard-Key`, project optional in the path.
+    # Native ingest: key in `X-Railguard-Key`, project optional in the path.
     app.router.add_post("/api/v1/events", ingest.native_event, name="native_event")
     app.router.add_post(r"/api/v1/events/{project_id:\d+}", ingest.native_event)
-    # Sentry SDKs: tolerate repeated and trailing slashes and the DSN's path prefix (§2).
+    # Sentry SDKs: tolerate repeated and trailing slashes and the DSN's path prefix
+    # (docs/sentry-protocol.md §1).
     prefixes = {""} | ({path_prefix} if path_prefix else set())
     for prefix in prefixes:
         for name, handler in (("envelope", ingest.sentry_envelope), ("store", ingest.sentry_store)):
@@ -104,6 +107,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[HASHER] = password_hasher(settings.argon2_memory_kib, settings.argon2_time_cost)
+    app[AUTHENTICATORS] = DEFAULT_AUTHENTICATORS
     app.cleanup_ctx.append(_database)
     app.on_shutdown.append(_end_streams)
     setup_routes(app, all_endpoints(), urlsplit(settings.public_url).path.rstrip("/"))

@@ -1,17 +1,36 @@
-"""Who is calling: personal API tokens from `Authorization: Bearer`. Cookies are ignored."""
+"""Who is calling, enforced from the endpoint table, and what they may do in a project.
+
+`setup_routes` wraps the handler of every endpoint marked `authenticated` with `authenticated()`:
+the wrapper resolves the caller before the handler runs, answers 401 when it cannot, and puts
+the user on the request under `USER`. Handlers read `request[USER]`; none checks credentials.
+
+The seam for other ways of signing in: the app holds an ordered tuple of `Authenticator`s under
+`AUTHENTICATORS` (today only `bearer_token`: personal API tokens in `Authorization: Bearer`;
+cookies are ignored). Each authenticator looks only at its own credential and
+
+- returns `None` when the request does not carry that credential (the next one is tried),
+- raises `Unauthorized` when it carries one that is wrong (unknown, revoked, expired),
+- returns the `CurrentUser` when it is right.
+
+A browser session would be one more authenticator (reading its cookie, checking CSRF for unsafe
+methods) appended to `AUTHENTICATORS` in `create_app`; no view changes. When no authenticator
+recognises a credential the answer is 401 `missing_token`.
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
 
 from railguard.server import security
 from railguard.server.db import queries
+from railguard.server.endpoints import Handler
 from railguard.server.errors import Forbidden, NotFound, Unauthorized
+from railguard.server.http import int_param
 from railguard.server.keys import POOL
-
-_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="railguard"'}
 
 
 @dataclass(frozen=True)
@@ -22,19 +41,20 @@ class CurrentUser:
     token_id: int
 
 
-async def require_user(request: web.Request) -> CurrentUser:
-    """The token's user, or 401 saying whether the token is missing, unknown, revoked or expired."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
+Authenticator = Callable[[web.Request], Awaitable[CurrentUser | None]]
+
+USER = web.RequestKey("user", CurrentUser)
+AUTHENTICATORS: web.AppKey[tuple[Authenticator, ...]] = web.AppKey("authenticators")
+
+
+async def bearer_token(request: web.Request) -> CurrentUser | None:
+    """A personal API token's user; 401 saying whether it is unknown, revoked or expired."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
-        raise Unauthorized(
-            "Send a personal API token as `Authorization: Bearer <token>`.",
-            code="missing_token",
-            headers=_CHALLENGE,
-        )
+        return None
     if not security.token_looks_valid(token):
-        raise Unauthorized("The token is not valid.", code="invalid_token", headers=_CHALLENGE)
+        raise Unauthorized("The token is not valid.", code="invalid_token", scheme="Bearer")
     digest = security.token_hash(token)
     pool = request.app[POOL]
     row = await queries.authenticate_token(pool, token_hash=digest)
@@ -42,20 +62,62 @@ async def require_user(request: web.Request) -> CurrentUser:
         state = await queries.token_state(pool, token_hash=digest)
         code = f"token_{state}" if state else "invalid_token"
         message = f"The token is {state}." if state else "The token is not valid."
-        raise Unauthorized(message, code=code, headers=_CHALLENGE)
+        raise Unauthorized(message, code=code, scheme="Bearer")
     return CurrentUser(row["id"], row["email"], row["display_name"], row["token_id"])
 
 
-async def require_member(
-    request: web.Request, user: CurrentUser, project_id: int
-) -> dict[str, object]:
-    """The project as the user sees it; another tenant's project is indistinguishable from none."""
+DEFAULT_AUTHENTICATORS: tuple[Authenticator, ...] = (bearer_token,)
+
+
+async def resolve_user(request: web.Request) -> CurrentUser:
+    """The caller by the first authenticator that recognises a credential, or 401."""
+    for authenticate in request.app.get(AUTHENTICATORS, DEFAULT_AUTHENTICATORS):
+        user = await authenticate(request)
+        if user is not None:
+            return user
+    raise Unauthorized(
+        "Send a personal API token as `Authorization: Bearer <token>`.",
+        code="missing_token",
+        scheme="Bearer",
+    )
+
+
+def authenticated(handler: Handler) -> Handler:
+    """`handler` reached only with a resolved user on `request[USER]`."""
+
+    @functools.wraps(handler)
+    async def with_user(request: web.Request) -> web.StreamResponse:
+        request[USER] = await resolve_user(request)
+        return await handler(request)
+
+    return with_user
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A project as the calling user sees it (the row carries their `role`)."""
+
+    project_id: int
+    role: str
+    row: dict[str, object]
+
+
+async def membership(request: web.Request, *, owner: bool = False) -> Membership:
+    """The `{project_id}` project of the URL if the caller belongs to it (an owner if `owner`).
+
+    Another tenant's project is indistinguishable from none: 404 either way.
+    """
+    project_id = int_param(request, "project_id")
+    user = request[USER]
     row = await queries.get_project(request.app[POOL], project_id=project_id, user_id=user.id)
     if row is None:
         raise NotFound("No such project.")
-    return dict(row)
+    found = Membership(project_id, row["role"], dict(row))
+    if owner:
+        require_owner(found)
+    return found
 
 
-def require_owner(project: dict[str, object]) -> None:
-    if project["role"] != "owner":
+def require_owner(project: Membership) -> None:
+    if project.role != "owner":
         raise Forbidden("Only a project owner can do this.")

@@ -21,6 +21,17 @@ SQL_DIR = Path(__file__).with_name("sql")
 queries: Any = aiosql.from_path(SQL_DIR, "asyncpg", mandatory_parameters=False)
 
 
+# The database went away (stopped, restarted, network): callers should answer "retry later".
+DATABASE_DOWN = (
+    asyncpg.CannotConnectNowError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InterfaceError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    ConnectionError,
+    OSError,
+)
+
 # A JSON `\u0000` escape not preceded by another backslash (an escaped backslash is `\\`).
 _NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 

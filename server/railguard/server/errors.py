@@ -1,138 +1,87 @@
-"""API errors and the one middleware that renders every failure as the error shape.
+"""Domain errors: why an operation was refused, in words the caller can act on.
 
-Every error body is `{"error": {"code": ..., "message": ..., "details": ...}}`. Views and the data
-layer raise `ApiError` subclasses; nothing a client sends should reach the 500 branch.
+Domain code (accounts, projects, incidents, ingest, the CLI's admin commands) raises these and
+knows nothing about HTTP. `railguard.server.http_errors` is the one place that maps each class to
+a status and renders it; the CLI prints the message. Each error has a stable `code` (the class
+default, or a more specific one such as `email_taken`), a sentence for people and optional
+machine-readable `details`.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-import asyncpg
-import orjson
-from aiohttp import web
 
-log = logging.getLogger(__name__)
+class DomainError(Exception):
+    """Base of every refusal; never raised itself."""
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+    code = "error"
 
-
-class ApiError(Exception):
-    """An error with an HTTP status, a stable code and a sentence for people."""
-
-    status = 400
-    code = "bad_request"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str | None = None,
-        details: Any = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
+    def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
-        self.headers = headers or {}
         if code is not None:
             self.code = code
 
-
-class BadRequest(ApiError):
-    status, code = 400, "bad_request"
-
-
-class Unauthorized(ApiError):
-    status, code = 401, "unauthorized"
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, code={self.code!r})"
 
 
-class Forbidden(ApiError):
-    status, code = 403, "forbidden"
+class BadRequest(DomainError):
+    """The input cannot be read: malformed JSON, envelope framing, compression or cursor."""
+
+    code = "bad_request"
 
 
-class NotFound(ApiError):
-    status, code = 404, "not_found"
+class Invalid(DomainError):
+    """The input was read but a value is not acceptable."""
+
+    code = "validation_failed"
 
 
-class Conflict(ApiError):
-    status, code = 409, "conflict"
+class Unauthorized(DomainError):
+    """No caller could be established: credentials missing, wrong, revoked or expired.
+
+    `scheme` names the credential that would be accepted, when there is one to ask for.
+    """
+
+    code = "unauthorized"
+
+    def __init__(self, message: str, *, code: str | None = None, scheme: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.scheme = scheme
 
 
-class PayloadTooLarge(ApiError):
-    status, code = 413, "payload_too_large"
+class Forbidden(DomainError):
+    """The caller is known but may not do this (not an owner, a revoked key)."""
+
+    code = "forbidden"
 
 
-class Unprocessable(ApiError):
-    status, code = 422, "validation_failed"
+class NotFound(DomainError):
+    """No such thing, or one the caller may not see (the two are not told apart)."""
+
+    code = "not_found"
 
 
-class TooManyRequests(ApiError):
-    status, code = 429, "rate_limited"
+class Conflict(DomainError):
+    """The change contradicts what exists (a taken email or repository, the last owner)."""
+
+    code = "conflict"
 
 
-class ServiceUnavailable(ApiError):
-    status, code = 503, "database_unavailable"
+class PayloadTooLarge(DomainError):
+    """A size cap was exceeded (compressed body, decompressed body, one event)."""
+
+    code = "payload_too_large"
 
 
-def error_response(
-    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
-) -> web.Response:
-    body = {"error": {"code": code, "message": message, "details": details}}
-    return web.Response(
-        status=status,
-        body=orjson.dumps(body),
-        content_type="application/json",
-        headers=headers,
-    )
+class TooManyRequests(DomainError):
+    """A rate limit was hit; `retry_after` says in how many seconds to try again."""
 
+    code = "rate_limited"
 
-_HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-}
-
-# The database went away (stopped, restarted, network): clients should retry later.
-DATABASE_DOWN = (
-    asyncpg.CannotConnectNowError,
-    asyncpg.ConnectionDoesNotExistError,
-    asyncpg.InterfaceError,
-    asyncpg.AdminShutdownError,
-    asyncpg.CrashShutdownError,
-    ConnectionError,
-    OSError,
-)
-
-
-@web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except ApiError as exc:
-        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        code = _HTTP_CODES.get(exc.status, "http_error")
-        return error_response(exc.status, code, exc.reason, headers=_keep_allow(exc))
-    except DATABASE_DOWN as exc:
-        log.warning("database unavailable during %s %s: %s", request.method, request.path, exc)
-        return error_response(
-            503, "database_unavailable", "The database is unavailable; retry shortly.",
-            headers={"Retry-After": "5"},
-        )  # fmt: skip
-    except Exception:
-        log.exception("unhandled error in %s %s", request.method, request.path)
-        return error_response(500, "internal_error", "Something went wrong on our side.")
-
-
-def _keep_allow(exc: web.HTTPException) -> dict[str, str]:
-    allow = exc.headers.get("Allow")
-    return {"Allow": allow} if allow else {}
+    def __init__(self, message: str, *, code: str | None = None, retry_after: int) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after

@@ -9,7 +9,7 @@ import orjson
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from railguard.server.errors import BadRequest, NotFound, Unprocessable
+from railguard.server.errors import BadRequest, Invalid, NotFound
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -25,13 +25,11 @@ async def parse_request(request: web.Request, model: type[M]) -> M:
         except orjson.JSONDecodeError as exc:
             raise BadRequest(f"The body is not valid JSON: {exc}", code="malformed_json") from exc
     if not isinstance(data, dict):
-        raise Unprocessable("The body must be a JSON object.", details=[])
+        raise Invalid("The body must be a JSON object.", details=[])
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise Unprocessable(
-            "The request body is invalid.", details=validation_details(exc)
-        ) from exc
+        raise Invalid("The request body is invalid.", details=validation_details(exc)) from exc
 
 
 def validation_details(exc: ValidationError) -> list[dict[str, Any]]:

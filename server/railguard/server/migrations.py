@@ -2,6 +2,10 @@
 
 Each migration runs in its own transaction and is recorded in `schema_migrations`; the whole run
 holds a session advisory lock, so two processes starting at once apply each migration once.
+
+The runner's own statements (its bookkeeping table and the advisory lock) stay here rather than in
+`sql/`: they are the runner's private state, exist before any migration has run, and the named
+queries in `sql/` are written against the schema the migrations build.
 """
 
 from __future__ import annotations

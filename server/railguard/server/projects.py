@@ -9,7 +9,7 @@ import asyncpg
 
 from railguard.server import security
 from railguard.server.db import Executor, fetch_all, queries
-from railguard.server.errors import Conflict, NotFound, Unprocessable
+from railguard.server.errors import Conflict, Invalid, NotFound
 from railguard.wire import models as w
 from railguard.wire.repository import InvalidRepository, normalize_repository
 
@@ -24,7 +24,7 @@ def repository_identity(text: str) -> str:
     try:
         return normalize_repository(text)
     except InvalidRepository as exc:
-        raise Unprocessable(
+        raise Invalid(
             str(exc), details=[{"loc": ["repository"], "msg": str(exc), "type": "value_error"}]
         ) from exc
 
@@ -124,7 +124,7 @@ async def add_member(db: Executor, *, project_id: int, email: str, role: str) ->
 async def remove_member(pool: asyncpg.Pool, *, project_id: int, user_id: int) -> None:
     """Remove a member; the last owner cannot be removed (the project would be orphaned)."""
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT 1 FROM projects WHERE id = $1 FOR UPDATE", project_id)
+        await queries.lock_project(conn, project_id=project_id)
         role = await queries.remove_member(conn, project_id=project_id, user_id=user_id)
         if role is None:
             raise NotFound("No such member.")

@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     db_pool_min: int = Field(default=2, ge=1)
     db_pool_max: int = Field(default=10, ge=1)
 
-    # Ingest limits (see the reference's size table).
+    # Ingest limits: docs/sentry-protocol.md §8.
     max_request_compressed: int = 20 * MiB
     max_request_decompressed: int = 100 * MiB
     max_event_size: int = 1 * MiB

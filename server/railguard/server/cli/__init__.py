@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import subprocess
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from railguard.server.cli.admin import add_admin_parsers, run_admin
 from railguard.server.cli.database import database_url
@@ -55,13 +58,24 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _become_language_server(args: list[str]) -> NoReturn:
+    """`railguard lsp ...` is `python -m railguard.lsp ...` with the same interpreter and stdio.
+
+    The backend never imports the language server (ruff bans it in server/ruff.toml); replacing
+    this process keeps `railguard lsp` an alias an editor can spawn, with nothing in between.
+    """
+    command = [sys.executable, "-m", "railguard.lsp", *args]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        os.execv(sys.executable, command)
+    raise SystemExit(subprocess.call(command))  # no exec that keeps stdio elsewhere
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["lsp"]:
-        from railguard.lsp.__main__ import main as lsp_main
-
-        lsp_main(args_list[1:])
-        return
+        _become_language_server(args_list[1:])
     args = _parser().parse_args(args_list)
     settings = Settings()
     logging.basicConfig(

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from railguard.server import accounts, db, projects
 from railguard.server.cli.output import CliError, emit, table
-from railguard.server.errors import ApiError
+from railguard.server.errors import DomainError
 from railguard.server.security import password_hasher
 from railguard.server.settings import Settings
 from railguard.wire import models as w
@@ -32,7 +32,7 @@ async def run_admin(
     pool = await db.create_pool(url, min_size=1, max_size=2)
     try:
         await command(pool, args, settings)
-    except ApiError as exc:
+    except DomainError as exc:
         raise CliError(exc.message) from exc
     except ValidationError as exc:
         raise CliError(_first_error(exc)) from exc
@@ -41,7 +41,7 @@ async def run_admin(
 
 
 async def _owned_project(pool: asyncpg.Pool, project_id: int) -> None:
-    if await pool.fetchval("SELECT 1 FROM projects WHERE id=$1 AND deleted_at IS NULL", project_id):
+    if await db.queries.project_exists(pool, project_id=project_id):
         return
     raise CliError(f"no project with id {project_id}")
 
@@ -92,10 +92,7 @@ async def project_create(pool: asyncpg.Pool, args: argparse.Namespace, settings:
 
 
 async def project_list(pool: asyncpg.Pool, args: argparse.Namespace, settings: Settings) -> None:
-    rows = await pool.fetch(
-        "SELECT p.id, p.name, p.repository, u.email AS owner, p.created_at FROM projects p "
-        "JOIN users u ON u.id = p.owner_id WHERE p.deleted_at IS NULL ORDER BY p.id"
-    )
+    rows = await db.fetch_all(db.queries.all_projects(pool))
     data: list[dict[str, Any]] = [
         {**dict(r), "created_at": r["created_at"].isoformat()} for r in rows
     ]

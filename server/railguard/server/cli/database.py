@@ -15,6 +15,8 @@ APP_DATABASE = "railguard"
 
 
 async def ensure_database(admin_url: str, name: str) -> None:
+    # Server administration on the maintenance database, not a query of Railguard's schema, so
+    # it is not in `sql/`; CREATE DATABASE takes an identifier, which cannot be a parameter.
     conn = await asyncpg.connect(admin_url)
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from railguard.server.cli.output import CliError, emit
 from railguard.wire import models as w
+from railguard.wire.credentials import write_credentials
 
 _DEFAULT_SERVER = "http://127.0.0.1:8000"
 
@@ -24,8 +25,6 @@ def _ask(prompt: str, default: str | None = None) -> str:
 
 
 async def login(args: argparse.Namespace) -> None:
-    from railguard.lsp.config import write_credentials
-
     server = (args.server or _ask("Server", _DEFAULT_SERVER)).rstrip("/")
     email = args.email or _ask("Email")
     if args.password_stdin:

@@ -1,4 +1,4 @@
-"""Bounded, streaming decoding of request bodies (sentry-protocol §4 and §9).
+"""Bounded, streaming decoding of request bodies (docs/sentry-protocol.md §3 and §8).
 
 Content-Encoding values accepted:
 
@@ -7,7 +7,7 @@ Content-Encoding values accepted:
 - `gzip`, `x-gzip`: gzip (concatenated members allowed, as RFC 1952 permits).
 - `deflate`: zlib, falling back to raw deflate when the body has no zlib header.
 - `br`: brotli, the Python SDK's default.
-- anything else (zstd included, which is optional in the reference): 400.
+- anything else (zstd included: no SDK sends it by default): 400.
 
 Decompression bombs are the threat here: every decoder produces output in steps of at most
 `_STEP` bytes (zlib's `max_length`/`unconsumed_tail`, brotli's `output_buffer_limit`), and the
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import brotli
 
-from railguard.server.ingest.errors import BadRequest, PayloadTooLarge
+from railguard.server.errors import BadRequest, PayloadTooLarge
 
 if TYPE_CHECKING:
     import aiohttp
@@ -41,11 +41,11 @@ __all__ = [
 ]
 
 MAX_COMPRESSED = 20 * 1024 * 1024
-"""Cap on the bytes read from the wire (§9)."""
+"""Cap on the bytes read from the wire."""
 MAX_DECOMPRESSED = 100 * 1024 * 1024
-"""Cap on a decompressed envelope (§9)."""
+"""Cap on a decompressed envelope."""
 MAX_STORE_BODY = 1024 * 1024
-"""Cap on a decompressed legacy `/store/` body (§9)."""
+"""Cap on a decompressed legacy `/store/` body."""
 
 _STEP = 64 * 1024
 """Largest output produced per decompression step."""
@@ -258,7 +258,9 @@ async def read_body(
 
 
 def decode_legacy_store_body(body: bytes, *, max_size: int = MAX_STORE_BODY) -> bytes:
-    """Decode a legacy `/store/` body: JSON as is, else base64(zlib(json)) (§2).
+    """Decode a legacy `/store/` body: JSON as is, else base64(zlib(json)).
+
+    See docs/sentry-protocol.md §1.
 
     The sniff ignores headers, as Relay does: a body whose first non-blank byte is `{` is
     JSON; otherwise it is base64 text of a zlib stream (bare zlib is accepted too).

@@ -1,4 +1,4 @@
-"""Sentry envelope framing (sentry-protocol §5).
+"""Sentry envelope framing (docs/sentry-protocol.md §4).
 
 Grammar: `Envelope = Headers { "\\n" Item } [ "\\n" ]`, `Item = Headers "\\n" Payload`.
 An envelope looks like this (Python SDK, lengths given; Node omits them)::
@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from railguard.server.ingest.errors import BadRequest
+from railguard.server.errors import BadRequest
 
 __all__ = ["Envelope", "EnvelopeItem", "normalize_event_id", "parse_envelope"]
 

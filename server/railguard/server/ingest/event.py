@@ -1,4 +1,4 @@
-"""The lenient Sentry event model (sentry-protocol §6).
+"""The lenient Sentry event model (docs/sentry-protocol.md §5).
 
 An `event` item payload is normalised into a `SentryEvent`. Following Relay and GlitchTip's
 "lax" approach, an invalid sub-object is dropped and noted in `errors`, never fatal: only a
@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from railguard.server.errors import BadRequest
 from railguard.server.ingest.envelope import normalize_event_id
-from railguard.server.ingest.errors import BadRequest
 from railguard.server.ingest.fields import (
     MAX_MESSAGE,
     clamp_occurred_at,
@@ -72,7 +72,7 @@ class SentryEvent:
     message_template: str | None = None
     """`logentry.message` / `message.message`: the template, for grouping."""
     grouping_messages: list[str] = field(default_factory=list)
-    """Message candidates in §12 step 3 order (template first)."""
+    """Message candidates in the grouping rule's order (template first)."""
     fingerprint: list[Any] | None = None
     user: dict[str, Any] | None = None
     request: dict[str, Any] | None = None
@@ -187,7 +187,7 @@ def _strip_ruby_suffix(value: str, type_: str) -> str:
 
 
 def _messages(payload: dict[str, Any]) -> tuple[str | None, str | None, list[str]]:
-    """(display message, template, §12 candidates in order)."""
+    """(display message, template, grouping candidates in order)."""
     logentry = payload.get("logentry")
     message = payload.get("message")
     le = logentry if isinstance(logentry, dict) else {}

@@ -1,7 +1,7 @@
 """Scalar fields of a Sentry event: JSON loading, strings, timestamps, levels and tags.
 
-Helpers of the lenient event model (`event.py`, sentry-protocol §6): each returns a normalised
-value or None, never raises on odd input (only `load_event_json` refuses non-objects).
+Helpers of the lenient event model (`event.py`, docs/sentry-protocol.md §5): each returns a
+normalised value or None, never raises on odd input (only `load_event_json` refuses non-objects).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from railguard.server.ingest.errors import BadRequest
+from railguard.server.errors import BadRequest
 
 __all__ = [
     "LEVELS",

@@ -1,4 +1,4 @@
-"""Grouping rule v1 (sentry-protocol §12): stable across commits and deploys.
+"""Grouping rule v1 (docs/sentry-protocol.md §9): stable across commits and deploys.
 
 The key never contains line or column numbers, `abs_path` directories, `context_line`,
 release, environment, server, timestamps, event ids, or raw numbers and ids from messages.
@@ -231,7 +231,7 @@ def compute_grouping(
     tags: Mapping[str, str] | None = None,
 ) -> Grouping:
     """Group key of one event. `exceptions` are oldest → newest with frames oldest → newest;
-    `messages` are the §12 step 3 candidates in preference order (template first)."""
+    `messages` are the grouping rule's message candidates in preference order (template first)."""
     platform = (platform or "").lower() or None
     default = _default_parts(exceptions, messages, platform, logger, transaction)
     values = [_scalar(v) for v in fingerprint] if fingerprint else []

@@ -24,12 +24,12 @@ from railguard.server.ingest.event import (
     normalize_sentry_event,
     normalize_tags,
 )
-from railguard.server.ingest.fingerprint import compute_grouping
+from railguard.server.ingest.fingerprint import Grouping, compute_grouping
 from railguard.server.ingest.frames import RawException, RawFrame, keep_newest
 from railguard.server.ingest.paths import guess_in_app, reduce_path
 from railguard.server.ingest.scrub import scrub, scrub_string, scrub_to_json
 from railguard.server.ingest.stacktrace_text import parse_stack_trace
-from railguard.wire.models import Frame, NativeEvent, NativeFrame, PathRule
+from railguard.wire.models import CommitSource, Frame, NativeEvent, NativeFrame, PathRule
 
 __all__ = ["ProcessedEvent", "process_native_event", "process_sentry_event", "to_wire_frames"]
 
@@ -150,7 +150,7 @@ def process_sentry_event(
         level=event.level,
         tags=event.tags,
     )
-    commit_sha, commit_source = commit_from(native_sha=None, release=event.release, tags=event.tags)
+    commit = commit_from(native_sha=None, release=event.release, tags=event.tags)
     stored = dict(payload)
     stored["event_id"] = event.event_id
     if event.user is not None:
@@ -158,28 +158,12 @@ def process_sentry_event(
     if event.errors:
         previous = stored.get("errors")
         stored["errors"] = [*(previous if isinstance(previous, list) else []), *event.errors]
-    scrubbed, scrubbed_json = scrub_to_json(stored)
-    return ProcessedEvent(
-        event_id=event.event_id,
-        occurred_at=event.occurred_at,
-        level=event.level,
-        error_type=error_type[:_MAX_TYPE],
-        message=scrub_string(message[:MAX_MESSAGE]),
-        platform=event.platform,
-        environment=event.environment,
-        release=event.release,
-        commit_sha=commit_sha,
-        commit_source=commit_source,
-        deployment_id=None,
-        tags=_scrubbed_tags(event.tags),
-        stack=stack,
-        top_frame=_top_frame(stack),
-        fingerprint=grouping.hash,
-        grouping_version=grouping.version,
-        grouping_parts=grouping.parts,
-        payload=scrubbed,
-        payload_json=scrubbed_json,
-    )
+    return _processed(
+        event_id=event.event_id, occurred_at=event.occurred_at, level=event.level,
+        error_type=error_type[:_MAX_TYPE], message=message[:MAX_MESSAGE], platform=event.platform,
+        environment=event.environment, release=event.release, commit=commit, deployment_id=None,
+        tags=event.tags, stack=stack, grouping=grouping, stored=stored,
+    )  # fmt: skip
 
 
 def _native_frame(frame: NativeFrame) -> RawFrame:
@@ -232,33 +216,45 @@ def process_native_event(
         level=event.level,
         tags=tags,
     )
-    commit_sha, commit_source = commit_from(
-        native_sha=event.commit_sha, release=event.release, tags=tags
-    )
+    commit = commit_from(native_sha=event.commit_sha, release=event.release, tags=tags)
     event_id = normalize_event_id(event.event_id) or uuid.uuid4().hex
     occurred = _utc(event.occurred_at) if event.occurred_at else None
     stack = to_wire_frames(frames, platform=platform, rules=path_rules)
     stored = event.model_dump(mode="json")
     stored["event_id"] = event_id
+    return _processed(
+        event_id=event_id, occurred_at=clamp_occurred_at(occurred, received_at), level=event.level,
+        error_type=error_type, message=message, platform=platform, environment=event.environment,
+        release=event.release, commit=commit, deployment_id=event.deployment_id, tags=tags,
+        stack=stack, grouping=grouping, stored=stored,
+    )  # fmt: skip
+
+
+def _processed(
+    *,
+    event_id: str,
+    occurred_at: datetime,
+    level: str,
+    error_type: str,
+    message: str,
+    platform: str,
+    environment: str,
+    release: str | None,
+    commit: tuple[str | None, CommitSource],
+    deployment_id: str | None,
+    tags: dict[str, str],
+    stack: list[Frame],
+    grouping: Grouping,
+    stored: dict[str, Any],
+) -> ProcessedEvent:
+    """The stored form of an event: message, tags and payload scrubbed, top frame picked."""
     scrubbed, scrubbed_json = scrub_to_json(stored)
     return ProcessedEvent(
-        event_id=event_id,
-        occurred_at=clamp_occurred_at(occurred, received_at),
-        level=event.level,
-        error_type=error_type,
-        message=scrub_string(message),
-        platform=platform,
-        environment=event.environment,
-        release=event.release,
-        commit_sha=commit_sha,
-        commit_source=commit_source,
-        deployment_id=event.deployment_id,
-        tags=_scrubbed_tags(tags),
-        stack=stack,
-        top_frame=_top_frame(stack),
-        fingerprint=grouping.hash,
-        grouping_version=grouping.version,
-        grouping_parts=grouping.parts,
-        payload=scrubbed,
-        payload_json=scrubbed_json,
-    )
+        event_id=event_id, occurred_at=occurred_at, level=level, error_type=error_type,
+        message=scrub_string(message), platform=platform, environment=environment,
+        release=release, commit_sha=commit[0], commit_source=commit[1],
+        deployment_id=deployment_id, tags=_scrubbed_tags(tags), stack=stack,
+        top_frame=_top_frame(stack), fingerprint=grouping.hash,
+        grouping_version=grouping.version, grouping_parts=grouping.parts,
+        payload=scrubbed, payload_json=scrubbed_json,
+    )  # fmt: skip

@@ -1,4 +1,4 @@
-"""PII scrubbing before anything is stored (performance-and-reliability §6, "Data hygiene").
+"""PII scrubbing before anything is stored.
 
 `scrub(payload)` returns a scrubbed copy (`scrub_to_json` also its JSON when it is unchanged):
 

@@ -1,4 +1,4 @@
-"""Where the ingest key comes from (sentry-protocol §3).
+"""Where the ingest key comes from (docs/sentry-protocol.md §2).
 
 Sentry SDKs put the public key in one or more of::
 
@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from railguard.server.ingest.errors import AuthError
+from railguard.server.errors import Unauthorized
 
 __all__ = ["extract_native_key", "extract_public_key", "parse_sentry_auth"]
 
@@ -35,7 +35,7 @@ def parse_sentry_auth(header_value: str) -> dict[str, str]:
     text = header_value.strip()[:_MAX_HEADER]
     scheme, _, rest = text.partition(" ")
     if scheme.lower() != "sentry":
-        raise AuthError("unsupported authorization scheme")
+        raise Unauthorized("unsupported authorization scheme")
     result: dict[str, str] = {}
     for piece in rest.split(","):
         name, sep, value = piece.partition("=")
@@ -64,27 +64,27 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 def _check_key(value: str, source: str) -> str:
     key = value.strip()
     if not _KEY_RE.fullmatch(key):
-        raise AuthError(f"invalid public key in {source}")
+        raise Unauthorized(f"invalid public key in {source}")
     return key.lower()
 
 
 def _sentry_sources(
     headers: Mapping[str, str], query: Mapping[str, str], envelope_dsn: str | None
 ) -> list[tuple[str, str]]:
-    """(source, raw key) for each Sentry-style credential present, in §3's order."""
+    """(source, raw key) for each Sentry-style credential present, in the documented order."""
     found: list[tuple[str, str]] = []
     x_sentry = _header(headers, "X-Sentry-Auth")
     if x_sentry is not None:
         pairs = parse_sentry_auth(x_sentry)
         if "sentry_key" not in pairs:
-            raise AuthError("missing sentry_key in X-Sentry-Auth")
+            raise Unauthorized("missing sentry_key in X-Sentry-Auth")
         found.append(("X-Sentry-Auth", pairs["sentry_key"]))
     authorization = _header(headers, "Authorization")
     # Other schemes (Bearer, Basic) may belong to a proxy in front of us: not ours to judge.
     if authorization is not None and authorization.strip().lower().startswith("sentry "):
         pairs = parse_sentry_auth(authorization)
         if "sentry_key" not in pairs:
-            raise AuthError("missing sentry_key in Authorization")
+            raise Unauthorized("missing sentry_key in Authorization")
         found.append(("Authorization", pairs["sentry_key"]))
     query_key = query.get("sentry_key")
     if query_key is not None:
@@ -95,17 +95,17 @@ def _sentry_sources(
         except ValueError:
             username = None
         if not username:
-            raise AuthError("invalid dsn in envelope header")
+            raise Unauthorized("invalid dsn in envelope header")
         found.append(("envelope dsn", username))
     return found
 
 
 def _agree(found: list[tuple[str, str]]) -> str:
     if not found:
-        raise AuthError("missing authorization information")
+        raise Unauthorized("missing authorization information")
     keys = {_check_key(raw, source) for source, raw in found}
     if len(keys) > 1:
-        raise AuthError("multiple authorization payloads detected")
+        raise Unauthorized("multiple authorization payloads detected")
     return keys.pop()
 
 

@@ -18,8 +18,7 @@ from typing import Any
 
 import asyncpg
 
-from railguard.server.db import fetch_all, queries
-from railguard.server.errors import DATABASE_DOWN
+from railguard.server.db import DATABASE_DOWN, fetch_all, queries
 
 log = logging.getLogger(__name__)
 

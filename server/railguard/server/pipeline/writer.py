@@ -16,8 +16,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from railguard.server.db import Executor, fetch_all, queries
-from railguard.server.errors import DATABASE_DOWN
+from railguard.server.db import DATABASE_DOWN, Executor, fetch_all, queries
 from railguard.server.pipeline.batch import (
     Submission,
     aggregate,

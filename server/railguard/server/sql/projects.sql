@@ -49,3 +49,16 @@ SELECT count(*) FROM project_members WHERE project_id = :project_id AND role = '
 
 -- name: get_project_path_rules$
 SELECT path_rules FROM projects WHERE id = :project_id;
+
+-- name: lock_project!
+-- Serialise membership changes of one project (the last owner must stay).
+SELECT 1 FROM projects WHERE id = :project_id FOR UPDATE;
+
+-- name: project_exists$
+SELECT EXISTS (SELECT 1 FROM projects WHERE id = :project_id AND deleted_at IS NULL);
+
+-- name: all_projects
+-- Every live project with its owner's email, for operators.
+SELECT p.id, p.name, p.repository, u.email AS owner, p.created_at
+FROM projects p JOIN users u ON u.id = p.owner_id
+WHERE p.deleted_at IS NULL ORDER BY p.id;

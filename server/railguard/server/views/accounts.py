@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from railguard.server import accounts
-from railguard.server.auth import require_user
+from railguard.server.auth import USER
 from railguard.server.endpoints import Endpoint
 from railguard.server.http import int_param, json_response, parse_request
 from railguard.server.keys import HASHER, POOL, SETTINGS
@@ -39,13 +39,13 @@ async def login(request: web.Request) -> web.Response:
 
 
 async def me(request: web.Request) -> web.Response:
-    user = await require_user(request)
+    user = request[USER]
     row = await accounts.get_user_by_email(request.app[POOL], user.email)
     return json_response(accounts.user_model(row))
 
 
 async def create_token(request: web.Request) -> web.Response:
-    user = await require_user(request)
+    user = request[USER]
     body = await parse_request(request, w.TokenCreateRequest)
     token = await accounts.create_token(
         request.app[POOL], user_id=user.id, name=body.name, expires_in_days=body.expires_in_days
@@ -54,12 +54,12 @@ async def create_token(request: web.Request) -> web.Response:
 
 
 async def list_tokens(request: web.Request) -> web.Response:
-    user = await require_user(request)
+    user = request[USER]
     return json_response(await accounts.list_tokens(request.app[POOL], user.id))
 
 
 async def revoke_token(request: web.Request) -> web.Response:
-    user = await require_user(request)
+    user = request[USER]
     token_id = int_param(request, "token_id")
     return json_response(
         await accounts.revoke_token(request.app[POOL], user_id=user.id, token_id=token_id)

@@ -7,8 +7,8 @@ from importlib.metadata import version
 
 from aiohttp import web
 
+from railguard.server.db import DATABASE_DOWN, queries
 from railguard.server.endpoints import Endpoint
-from railguard.server.errors import DATABASE_DOWN
 from railguard.server.http import json_response
 from railguard.server.keys import POOL
 from railguard.wire import models as w
@@ -21,7 +21,7 @@ async def health(request: web.Request) -> web.Response:
     database_up = True
     try:
         async with asyncio.timeout(2):
-            await request.app[POOL].fetchval("SELECT 1")
+            await queries.ping(request.app[POOL])
     except (TimeoutError, *DATABASE_DOWN):
         database_up = False
     body = w.Health(

@@ -7,10 +7,10 @@ from datetime import datetime
 from aiohttp import web
 
 from railguard.server import incidents, projects
-from railguard.server.auth import CurrentUser, require_member, require_owner, require_user
+from railguard.server.auth import USER, membership
 from railguard.server.db import queries
 from railguard.server.endpoints import Endpoint, Handler, QueryParam
-from railguard.server.errors import NotFound, Unprocessable
+from railguard.server.errors import Invalid, NotFound
 from railguard.server.http import int_param, json_response, parse_request
 from railguard.server.keys import POOL, SETTINGS
 from railguard.wire import models as w
@@ -23,24 +23,24 @@ def _filters(request: web.Request) -> dict[str, object]:
     q = request.query
     statuses = [s for s in q.get("status", "").split(",") if s] or None
     if statuses and not set(statuses) <= _STATUSES:
-        raise Unprocessable(f"status must be among {sorted(_STATUSES)}.")
+        raise Invalid(f"status must be among {sorted(_STATUSES)}.")
     since = None
     if q.get("since"):
         try:
             since = datetime.fromisoformat(q["since"].replace("Z", "+00:00"))
         except ValueError as exc:
-            raise Unprocessable("since must be an ISO 8601 time.") from exc
+            raise Invalid("since must be an ISO 8601 time.") from exc
         if since.tzinfo is None:
-            raise Unprocessable("since must include a time zone.")
+            raise Invalid("since must include a time zone.")
     try:
         limit = int(q.get("limit", "100"))
     except ValueError as exc:
-        raise Unprocessable("limit must be an integer.") from exc
+        raise Invalid("limit must be an integer.") from exc
     if not 1 <= limit <= 500:
-        raise Unprocessable("limit must be between 1 and 500.")
+        raise Invalid("limit must be between 1 and 500.")
     view = q.get("view") or "full"
     if view not in incidents.VIEWS:
-        raise Unprocessable(f"view must be one of {list(incidents.VIEWS)}.")
+        raise Invalid(f"view must be one of {list(incidents.VIEWS)}.")
     return {
         "statuses": statuses,
         "path": q.get("path") or None,
@@ -61,31 +61,28 @@ async def _page(request: web.Request, project_id: int) -> web.Response:
 
 
 async def list_project_incidents(request: web.Request) -> web.Response:
-    user = await require_user(request)
-    project_id = int_param(request, "project_id")
-    await require_member(request, user, project_id)
-    return await _page(request, project_id)
+    return await _page(request, (await membership(request)).project_id)
 
 
 async def list_repository_incidents(request: web.Request) -> web.Response:
     """The same list, found by repository identity (what an editor knows from `origin`)."""
-    user = await require_user(request)
+    user = request[USER]
     repository = request.query.get("repository")
     if not repository:
-        raise Unprocessable("repository is required.")
+        raise Invalid("repository is required.")
     try:
         found = await projects.list_projects(
             request.app[POOL], user_id=user.id, repository=repository
         )
     except InvalidRepository as exc:
-        raise Unprocessable(str(exc)) from exc
+        raise Invalid(str(exc)) from exc
     if not found:
         raise NotFound("No project of yours has this repository.")
     return await _page(request, found[0].id)
 
 
 async def get_incident(request: web.Request) -> web.Response:
-    user = await require_user(request)
+    user = request[USER]
     detail = await incidents.get_incident(
         request.app[POOL], user_id=user.id, incident_id=int_param(request, "incident_id"),
         public_base=request.app[SETTINGS].public_base,
@@ -95,7 +92,7 @@ async def get_incident(request: web.Request) -> web.Response:
 
 def _action(action: incidents.Action) -> Handler:
     async def handler(request: web.Request) -> web.Response:
-        user: CurrentUser = await require_user(request)
+        user = request[USER]
         body = await parse_request(request, w.IncidentActionRequest)
         changed = await incidents.change_status(
             request.app[POOL], user_id=user.id, incident_id=int_param(request, "incident_id"),
@@ -108,9 +105,7 @@ def _action(action: incidents.Action) -> Handler:
 
 
 async def create_release(request: web.Request) -> web.Response:
-    user = await require_user(request)
-    project_id = int_param(request, "project_id")
-    require_owner(await require_member(request, user, project_id))
+    project_id = (await membership(request, owner=True)).project_id
     body = await parse_request(request, w.ReleaseCreateRequest)
     row = await queries.create_release(
         request.app[POOL], project_id=project_id, version=body.version,

@@ -1,8 +1,8 @@
 """Ingest endpoints: Sentry's envelope and store routes, and the native JSON API.
 
-Responses follow what SDKs expect (sentry-protocol §7): 200 `{"id": ...}` once the event is
-committed; refusals carry `X-Sentry-Error` and `{"detail": ...}`; 429s carry `Retry-After` and
-`X-Sentry-Rate-Limits`. Browser SDKs get CORS on every answer and on preflight.
+Responses follow what SDKs expect (docs/sentry-protocol.md §6-§7): 200 `{"id": ...}` once the
+event is committed; refusals carry `X-Sentry-Error` and `{"detail": ...}`; 429s carry
+`Retry-After` and `X-Sentry-Rate-Limits`. Browser SDKs get CORS on every answer and on preflight.
 """
 
 from __future__ import annotations
@@ -14,11 +14,18 @@ import orjson
 from aiohttp import web
 from pydantic import ValidationError
 
+from railguard.server.db import DATABASE_DOWN
 from railguard.server.endpoints import Handler
-from railguard.server.errors import DATABASE_DOWN, Unprocessable, error_response
+from railguard.server.errors import (
+    BadRequest,
+    Forbidden,
+    Invalid,
+    PayloadTooLarge,
+    Unauthorized,
+)
 from railguard.server.http import validation_details
+from railguard.server.http_errors import domain_error_response, error_response, status_of
 from railguard.server.ingest import decompress, envelope, event, sentry_auth
-from railguard.server.ingest.errors import AuthError, BadRequest, IngestError, PayloadTooLarge
 from railguard.server.ingest.process import (
     ProcessedEvent,
     process_native_event,
@@ -50,6 +57,9 @@ _PREFLIGHT = {
     "Access-Control-Max-Age": "3600",
 }
 
+# What ingest refuses in the answer SDKs understand (status, `X-Sentry-Error`, `detail`).
+_REFUSALS = (BadRequest, Unauthorized, Forbidden, PayloadTooLarge)
+
 
 def _json(
     body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
@@ -72,12 +82,19 @@ async def _key_for(request: web.Request, public_key: str, project_id: int | None
     """The key's record, refusing unknown/foreign keys (same answer) and revoked keys."""
     info = await request.app[KEY_CACHE].lookup(public_key)
     if info is None or (project_id is not None and info.project_id != project_id):
-        raise AuthError("unknown project or key", status=401)
+        raise Unauthorized("unknown project or key")
     if info.revoked:
-        raise AuthError("key revoked", status=403)
+        raise Forbidden("key revoked")
     if info.project_deleted:
-        raise AuthError("project disabled", status=403)
+        raise Forbidden("project disabled")
     return info
+
+
+async def _admit(request: web.Request, public_key: str, project_id: int | None) -> KeyInfo:
+    """The key if it may send now: known, of this project, live, and within its rate."""
+    key = await _key_for(request, public_key, project_id)
+    _check_rate(request, key)
+    return key
 
 
 def _check_rate(request: web.Request, key: KeyInfo) -> None:
@@ -118,7 +135,7 @@ def _path_rules(key: KeyInfo) -> list[w.PathRule]:
     return [w.PathRule.model_validate(rule) for rule in key.path_rules]
 
 
-async def _read(request: web.Request, *, max_compressed: int, max_decompressed: int) -> bytes:
+async def _read(request: web.Request, max_compressed: int, max_decompressed: int) -> bytes:
     return await decompress.read_body(
         request.content, request.headers.get("Content-Encoding"),
         max_compressed=max_compressed, max_decompressed=max_decompressed,
@@ -134,13 +151,13 @@ def _has_header_or_query_auth(request: web.Request) -> bool:
 
 
 def _answers_like_relay(handler: Handler) -> Handler:
-    """Turn refusals into the responses SDKs understand (sentry-protocol §7-§8)."""
+    """Turn refusals into the responses SDKs understand (docs/sentry-protocol.md §6-§7)."""
 
     async def answer(request: web.Request) -> web.StreamResponse:
         try:
             return await handler(request)
-        except IngestError as exc:
-            return _refusal(exc.status, exc.reason)
+        except _REFUSALS as exc:
+            return _refusal(status_of(exc), exc.message)
         except _RateLimited as exc:
             headers = sentry_rate_limit_headers(exc.retry_after, exc.reason)
             return _refusal(429, "rate limited", headers)
@@ -160,13 +177,8 @@ async def _sentry_envelope_items(request: web.Request) -> web.Response:
         public = sentry_auth.extract_public_key(
             headers=request.headers, query=request.query, envelope_dsn=None
         )
-        key = await _key_for(request, public, project_id)
-        _check_rate(request, key)
-    body = await _read(
-        request,
-        max_compressed=settings.max_request_compressed,
-        max_decompressed=settings.max_request_decompressed,
-    )
+        key = await _admit(request, public, project_id)
+    body = await _read(request, settings.max_request_compressed, settings.max_request_decompressed)
     parsed = envelope.parse_envelope(body)
     dsn = parsed.headers.get("dsn")
     public = sentry_auth.extract_public_key(
@@ -174,8 +186,7 @@ async def _sentry_envelope_items(request: web.Request) -> web.Response:
         envelope_dsn=dsn if isinstance(dsn, str) else None,
     )  # fmt: skip
     if key is None:
-        key = await _key_for(request, public, project_id)
-        _check_rate(request, key)
+        key = await _admit(request, public, project_id)
     event_id = envelope.normalize_event_id(parsed.headers.get("event_id"))
     for item in parsed.items:
         if item.type != "event":
@@ -199,12 +210,8 @@ async def _sentry_store_body(request: web.Request) -> web.Response:
     public = sentry_auth.extract_public_key(
         headers=request.headers, query=request.query, envelope_dsn=None
     )
-    key = await _key_for(request, public, project_id)
-    _check_rate(request, key)
-    body = await _read(
-        request, max_compressed=settings.max_store_compressed,
-        max_decompressed=settings.max_event_size,
-    )  # fmt: skip
+    key = await _admit(request, public, project_id)
+    body = await _read(request, settings.max_store_compressed, settings.max_event_size)
     payload = event.load_event_json(decompress.decode_legacy_store_body(body))
     if payload.get("type") == "transaction":
         return _json({})
@@ -220,11 +227,8 @@ async def native_event(request: web.Request) -> web.Response:
     """`POST /api/v1/events[/{project_id}]` with `X-Railguard-Key`; 201 once committed."""
     try:
         return await _native_event(request)
-    except IngestError as exc:
-        code = {401: "unauthorized", 403: "forbidden", 413: "payload_too_large"}.get(
-            exc.status, "bad_request"
-        )
-        return error_response(exc.status, code, exc.reason, headers={"X-Sentry-Error": exc.reason})
+    except _REFUSALS as exc:
+        return domain_error_response(exc, headers={"X-Sentry-Error": exc.message})
     except _RateLimited as exc:
         headers = sentry_rate_limit_headers(exc.retry_after, exc.reason)
         if exc.reason == "unavailable":
@@ -237,18 +241,14 @@ async def _native_event(request: web.Request) -> web.Response:
     raw_project = request.match_info.get("project_id")
     project_id = int(raw_project) if raw_project is not None else None
     public = sentry_auth.extract_native_key(headers=request.headers, query=request.query)
-    key = await _key_for(request, public, project_id)
-    _check_rate(request, key)
-    body = await _read(
-        request, max_compressed=settings.max_event_size,
-        max_decompressed=settings.max_event_size,
-    )  # fmt: skip
+    key = await _admit(request, public, project_id)
+    body = await _read(request, settings.max_event_size, settings.max_event_size)
     try:
         native = w.NativeEvent.model_validate_json(body)
     except ValidationError as exc:
         if any(err["type"] == "json_invalid" for err in exc.errors()):
             raise BadRequest("The body is not valid JSON.") from exc
-        raise Unprocessable("The event is invalid.", details=validation_details(exc)) from exc
+        raise Invalid("The event is invalid.", details=validation_details(exc)) from exc
     processed = process_native_event(native, received_at=_now(), path_rules=_path_rules(key))
     result = await _store(request, key, processed)
     return web.Response(

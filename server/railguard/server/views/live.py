@@ -13,11 +13,10 @@ import contextlib
 from aiohttp import web
 
 from railguard.server import incidents
-from railguard.server.auth import require_member, require_user
+from railguard.server.auth import membership
 from railguard.server.db import fetch_all, queries
 from railguard.server.endpoints import Endpoint, QueryParam
-from railguard.server.errors import Unprocessable
-from railguard.server.http import int_param
+from railguard.server.errors import Invalid
 from railguard.server.keys import LIVE, POOL, SETTINGS
 from railguard.wire import models as w
 
@@ -28,7 +27,7 @@ _PAGE = 500
 def _since(request: web.Request) -> int:
     raw = request.query.get("since") or request.headers.get("Last-Event-ID") or "0"
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:  # "²".isdigit() is True
-        raise Unprocessable("since must be a change sequence number.")
+        raise Invalid("since must be a change sequence number.")
     return int(raw)
 
 
@@ -39,9 +38,7 @@ def _frame(row: dict[str, object], public_base: str) -> bytes:
 
 
 async def live(request: web.Request) -> web.StreamResponse:
-    user = await require_user(request)
-    project_id = int_param(request, "project_id")
-    await require_member(request, user, project_id)
+    project_id = (await membership(request)).project_id
     cursor = _since(request)
     hub = request.app[LIVE]
     base = request.app[SETTINGS].public_base

@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from railguard.server import projects
-from railguard.server.auth import require_member, require_owner, require_user
+from railguard.server.auth import USER, membership, require_owner
 from railguard.server.endpoints import Endpoint, QueryParam
-from railguard.server.errors import Unprocessable
+from railguard.server.errors import Invalid
 from railguard.server.http import int_param, json_response, parse_request
 from railguard.server.keys import KEY_CACHE, POOL, SETTINGS
 from railguard.wire import models as w
@@ -15,111 +15,94 @@ from railguard.wire.repository import InvalidRepository
 
 
 async def create_project(request: web.Request) -> web.Response:
-    user = await require_user(request)
     body = await parse_request(request, w.ProjectCreateRequest)
     created = await projects.create_project(
-        request.app[POOL], owner_id=user.id, request=body,
+        request.app[POOL], owner_id=request[USER].id, request=body,
         public_url=request.app[SETTINGS].public_base,
     )  # fmt: skip
     return json_response(created, status=201)
 
 
 async def list_projects(request: web.Request) -> web.Response:
-    user = await require_user(request)
     repository = request.query.get("repository") or None
     try:
         found = await projects.list_projects(
-            request.app[POOL], user_id=user.id, repository=repository
+            request.app[POOL], user_id=request[USER].id, repository=repository
         )
     except InvalidRepository as exc:
-        raise Unprocessable(str(exc)) from exc
+        raise Invalid(str(exc)) from exc
     return json_response(found)
 
 
 async def get_project(request: web.Request) -> web.Response:
-    user = await require_user(request)
-    project = await require_member(request, user, int_param(request, "project_id"))
-    return json_response(projects.project_model(project))
+    return json_response(projects.project_model((await membership(request)).row))
 
 
 async def update_project(request: web.Request) -> web.Response:
-    user = await require_user(request)
-    project = await require_member(request, user, int_param(request, "project_id"))
-    require_owner(project)
+    project = await membership(request, owner=True)
     body = await parse_request(request, w.ProjectUpdateRequest)
     updated = await projects.update_project(
-        request.app[POOL], project_id=int(str(project["id"])), role="owner", request=body
+        request.app[POOL], project_id=project.project_id, role="owner", request=body
     )
     request.app[KEY_CACHE].forget()  # path rules travel with cached keys
     return json_response(updated)
 
 
 async def delete_project(request: web.Request) -> web.Response:
-    user = await require_user(request)
-    project = await require_member(request, user, int_param(request, "project_id"))
-    require_owner(project)
-    await projects.delete_project(request.app[POOL], int(str(project["id"])))
+    project = await membership(request, owner=True)
+    await projects.delete_project(request.app[POOL], project.project_id)
     request.app[KEY_CACHE].forget()
     return web.Response(status=204)
 
 
 async def list_members(request: web.Request) -> web.Response:
-    user = await require_user(request)
-    project_id = int_param(request, "project_id")
-    await require_member(request, user, project_id)
-    return json_response(await projects.list_members(request.app[POOL], project_id))
+    project = await membership(request)
+    return json_response(await projects.list_members(request.app[POOL], project.project_id))
 
 
 async def add_member(request: web.Request) -> web.Response:
-    user = await require_user(request)
-    project_id = int_param(request, "project_id")
-    require_owner(await require_member(request, user, project_id))
+    project = await membership(request, owner=True)
     body = await parse_request(request, w.MemberAddRequest)
     member = await projects.add_member(
-        request.app[POOL], project_id=project_id, email=body.email, role=body.role
+        request.app[POOL], project_id=project.project_id, email=body.email, role=body.role
     )
     return json_response(member, status=201)
 
 
 async def remove_member(request: web.Request) -> web.Response:
-    user = await require_user(request)
-    project_id = int_param(request, "project_id")
+    project = await membership(request)
     member_id = int_param(request, "user_id")
-    project = await require_member(request, user, project_id)
-    if member_id != user.id:  # anyone may leave; only owners remove others
+    if member_id != request[USER].id:  # anyone may leave; only owners remove others
         require_owner(project)
-    await projects.remove_member(request.app[POOL], project_id=project_id, user_id=member_id)
+    await projects.remove_member(
+        request.app[POOL], project_id=project.project_id, user_id=member_id
+    )
     return web.Response(status=204)
 
 
 async def create_key(request: web.Request) -> web.Response:
-    user = await require_user(request)
-    project_id = int_param(request, "project_id")
-    require_owner(await require_member(request, user, project_id))
+    project = await membership(request, owner=True)
     body = await parse_request(request, w.IngestKeyCreateRequest)
     key = await projects.create_key(
-        request.app[POOL], project_id=project_id, request=body,
+        request.app[POOL], project_id=project.project_id, request=body,
         public_url=request.app[SETTINGS].public_base,
     )  # fmt: skip
     return json_response(key, status=201)
 
 
 async def list_keys(request: web.Request) -> web.Response:
-    user = await require_user(request)
-    project_id = int_param(request, "project_id")
-    await require_member(request, user, project_id)
+    project = await membership(request)
     keys = await projects.list_keys(
-        request.app[POOL], project_id=project_id, public_url=request.app[SETTINGS].public_base
-    )
+        request.app[POOL], project_id=project.project_id,
+        public_url=request.app[SETTINGS].public_base,
+    )  # fmt: skip
     return json_response(keys)
 
 
 async def revoke_key(request: web.Request) -> web.Response:
-    user = await require_user(request)
-    project_id = int_param(request, "project_id")
-    require_owner(await require_member(request, user, project_id))
+    project = await membership(request, owner=True)
     key = await projects.revoke_key(
-        request.app[POOL], project_id=project_id, key_id=int_param(request, "key_id"),
+        request.app[POOL], project_id=project.project_id, key_id=int_param(request, "key_id"),
         public_url=request.app[SETTINGS].public_base,
     )  # fmt: skip
     request.app[KEY_CACHE].forget(key.public_key)

@@ -1,0 +1,3 @@
+-- name: ping$
+-- The cheapest round trip that proves the database answers.
+SELECT 1;
