@@ -24,7 +24,7 @@ import difflib
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
@@ -59,6 +59,9 @@ class Placement:
     kind: PlacementKind
     line: int | None
     """0-based line in the current text; None exactly when `kind` is `deleted`."""
+    near: int | None = field(default=None, compare=False)
+    """For a line not placed: the current line where it was removed, for a list to jump to
+    (never shown as a diagnostic there); None when not known."""
 
     @property
     def shown(self) -> bool:
@@ -256,7 +259,10 @@ class LineMap:
         if found is not None:
             return self._found_moved(index, found)
         edited = self._edited_form(index, hunk, moves)
-        return DELETED if edited is None else Placement(PlacementKind.CHANGED, edited)
+        if edited is not None:
+            return Placement(PlacementKind.CHANGED, edited)
+        near = min(hunk.new_start, len(self.new) - 1)
+        return Placement(PlacementKind.DELETED, None, near if near >= 0 else None)
 
     def _moved(self) -> Moves:
         if self._moves is None:
