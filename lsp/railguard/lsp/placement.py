@@ -39,6 +39,9 @@ CONTEXT_THRESHOLD = 0.5
 WINDOW_THRESHOLD = 0.8
 #: Hunks bigger than this are not searched for the most similar replacement line.
 SIMILARITY_LIMIT = 200
+#: Lines searched each side of a removed line's own offset for its edited form: an edit
+#: stays near where the line was, and a big rewritten hunk must not cost a scan per line.
+SEARCH_RADIUS = 40
 #: A line is shown `changed` only on a line at least this similar (difflib ratio of the
 #: whitespace-normalised texts): below it, the two are not one line edited but different code.
 SIMILAR = 0.6
@@ -300,7 +303,7 @@ class LineMap:
         matcher = difflib.SequenceMatcher(None, autojunk=False)
         matcher.set_seq2(wanted)
         best, best_ratio = None, SIMILAR
-        for j in range(lo + 1, hi):
+        for j in range(max(lo + 1, guess - SEARCH_RADIUS), min(hi, guess + SEARCH_RADIUS + 1)):
             text = moves.inserted.get(j)
             if text is None or j in moves.claimed:
                 continue  # the diff or a move already gave this line to another old line
