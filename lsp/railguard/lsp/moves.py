@@ -11,7 +11,8 @@ inside hunks) with inserted lines (new lines inside hunks) over the whole file, 
    digits, git's own threshold for a moved line), or when one of its neighbours came along;
 2. *context*: a text removed or inserted more than once pairs with the copy whose neighbours
    (`CONTEXT` lines each side, the lines a Sentry SDK sends with a frame) agree best, at least
-   `MIN_HITS` of them, and strictly better than any other copy;
+   `MIN_HITS` of them, when no other new copy does as well (old copies tied for one new copy
+   all pair with it: identical code merged into one place);
 3. *extension*: from every pair, the lines next to it on both sides pair while they are equal
    (blank and bracket lines included), as patience diff grows its anchors.
 
@@ -134,31 +135,34 @@ class Moves:
                 a, b = a + step, b + step
 
     def _pair_group(self, at_old: list[int], at_new: list[int]) -> None:
-        """Copies of one text: pair each with the copy whose neighbours agree best, when no
-        other copy does as well (greedy, best score first)."""
+        """Copies of one text: pair each old copy with the new copy whose neighbours agree
+        best (greedy, best score first). An old copy with two equally good new copies stays
+        unpaired; several old copies equally good for one new copy all pair with it (identical
+        code merged into one place, such as two handlers folded into a decorator)."""
         free_old = [i for i in at_old if i not in self.pairs]
         free_new = [j for j in at_new if j not in self.claimed]
         if not free_old or not free_new or len(free_old) * len(free_new) > MAX_GROUP:
             return
-        scored = sorted(
-            ((self.hits(i, j), i, j) for i in free_old for j in free_new),
-            key=lambda t: (-t[0], t[1], t[2]),
-        )
-        for score, i, j in scored:
-            if score < MIN_HITS:
-                break
-            if i in self.pairs or j in self.claimed:
-                continue
-            rivals = [
-                t
-                for t in scored
-                if t[0] == score
-                and (t[1] == i) != (t[2] == j)
-                and t[1] not in self.pairs
-                and t[2] not in self.claimed
-            ]
-            if not rivals:
+        best: dict[int, list[tuple[int, int]]] = {}
+        for i in free_old:
+            for j in free_new:
+                score = self.hits(i, j)
+                if score >= MIN_HITS:
+                    best.setdefault(i, []).append((score, j))
+        merged: dict[int, int] = {}  # new copy -> the score it was taken with
+        order = sorted(best, key=lambda i: (-max(best[i])[0], i))
+        for i in order:
+            top = max(score for score, _ in best[i])
+            choices = [j for score, j in best[i] if score == top]
+            open_choices = [j for j in choices if j not in self.claimed or merged.get(j) == top]
+            if len(choices) != 1 or len(open_choices) != 1:
+                continue  # two places fit as well: where it went is not known
+            j = choices[0]
+            if j in self.claimed:
+                self.pairs[i] = j  # merged with an equally good old copy
+            else:
                 self._pair(i, j)
+                merged[j] = top
 
     # --- neighbours ----------------------------------------------------------------------
 

@@ -297,21 +297,27 @@ class LineMap:
         )
         if not 0 < hi - lo - 1 <= SIMILARITY_LIMIT:
             lo, hi = hunk.new_start - 1, hunk.new_start + hunk.new_len
+            above, below = hunk.old_start - 1, hunk.old_start + hunk.old_len
             if not 0 < hunk.new_len <= SIMILARITY_LIMIT:
                 return None
-        guess = lo + (index - above)
+        # Where it would be, counted from the neighbour above and from the one below.
+        guesses = (lo + (index - above), hi - (below - index))
+
+        def distance(j: int) -> int:
+            return min(abs(j - guesses[0]), abs(j - guesses[1]))
+
         matcher = difflib.SequenceMatcher(None, autojunk=False)
         matcher.set_seq2(wanted)
         best, best_ratio = None, SIMILAR
-        for j in range(max(lo + 1, guess - SEARCH_RADIUS), min(hi, guess + SEARCH_RADIUS + 1)):
+        for j in range(lo + 1, hi):
             text = moves.inserted.get(j)
-            if text is None or j in moves.claimed:
-                continue  # the diff or a move already gave this line to another old line
+            if text is None or j in moves.claimed or distance(j) > SEARCH_RADIUS:
+                continue  # taken by another old line, or too far from where it was
             matcher.set_seq1(text)
             if matcher.real_quick_ratio() >= best_ratio and matcher.quick_ratio() >= best_ratio:
                 ratio = matcher.ratio()
                 if ratio > best_ratio or (
-                    ratio == best_ratio and (best is None or abs(j - guess) < abs(best - guess))
+                    ratio == best_ratio and (best is None or distance(j) < distance(best))
                 ):
                     best, best_ratio = j, ratio
         if best is not None and similarity(wanted, moves.inserted[best]) < SIMILAR:
