@@ -31,8 +31,11 @@ DISTINCT = 20
 CONTEXT = 5
 #: Non-blank neighbours that must agree to pair a line whose text is not unique.
 MIN_HITS = 2
-#: Copies of one text beyond which the context step does not try every pairing.
-MAX_GROUP = 400
+#: Copies of one text beyond which the context step does not try every pairing, and the
+#: pairings it tries in one diff at most: a pathological diff stays cheap, and what is tried is
+#: fixed by the diff alone (never by which lines were asked about).
+MAX_GROUP = 100
+PAIRING_BUDGET = 20_000
 
 #: One hunk as (old_start, old_len, new_start, new_len), 0-based and half-open.
 HunkSpan = tuple[int, int, int, int]
@@ -72,6 +75,7 @@ class Moves:
         self.claimed: set[int] = set()
         self._old_norm: dict[int, str] = {}
         self._new_norm: dict[int, str] = {}
+        self._budget = PAIRING_BUDGET
         if self.removed and self.inserted:
             self._pair_all()
 
@@ -141,8 +145,10 @@ class Moves:
         code merged into one place, such as two handlers folded into a decorator)."""
         free_old = [i for i in at_old if i not in self.pairs]
         free_new = [j for j in at_new if j not in self.claimed]
-        if not free_old or not free_new or len(free_old) * len(free_new) > MAX_GROUP:
+        tries = len(free_old) * len(free_new)
+        if not tries or tries > MAX_GROUP or tries > self._budget:
             return
+        self._budget -= tries
         best: dict[int, list[tuple[int, int]]] = {}
         for i in free_old:
             for j in free_new:
