@@ -1,4 +1,4 @@
-"""Line placement tables (reference/lsp-notes.md §12) and a property test over random edits."""
+"""Line placement tables (docs/placement.md) and a property test over random edits."""
 
 from __future__ import annotations
 

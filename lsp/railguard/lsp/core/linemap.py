@@ -1,15 +1,18 @@
 """Line placement: where a line of the deployed commit sits in the buffer's current text.
 
-Pure code (stdlib and pygit2 only), the spec is `reference/lsp-notes.md` §12. One diff from the
-file at the incident's commit to the *current buffer text* covers commits since the deploy,
-uncommitted changes and unsaved edits at once. A line is then:
+Pure code (stdlib and pygit2 only); the rules are docs/placement.md. One diff from the file at
+the incident's commit to the *current buffer text* covers commits since the deploy, uncommitted
+changes and unsaved edits at once. A line is then:
 
-- `exact`: outside every hunk, so it is the identical line, however much moved around it;
-- `changed`: inside a replaced hunk; shown at the best guess in the replacement, as stale;
-- `relocated`: found again by its surrounding text (a moved block, or the commit is missing
-  locally and the frame's `context_line`/`pre_context`/`post_context` located it);
+- `exact`: outside every hunk, so it is the identical line, however much moved around it (or a
+  moved line whose text and surroundings came along unchanged);
+- `relocated`: the same text found again elsewhere (a moved block, `moves.Moves`, or the commit
+  is missing locally and the frame's `context_line`/`pre_context`/`post_context` located it);
+- `changed`: removed, and a replacement line nearby is plausibly its edited form (similarity
+  at least `SIMILAR`); shown there, as stale;
 - `unverified`: the commit is missing and nothing better than the reported line is known;
-- `deleted`: gone; never shown on some other line.
+- `deleted`: gone, with no edited form; never shown on some other line (the incident is still
+  listed, as not placed).
 
 Lines in are 1-based (as in stack frames); lines out are 0-based (as in LSP positions).
 """
@@ -21,27 +24,27 @@ import difflib
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
 import pygit2
 
+from railguard.lsp.core.moves import Moves, norm
+
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_SPACES = re.compile(r"\s+")
-#: Lines of surrounding text compared on each side when checking whether a block moved.
-MOVE_WINDOW = 5
-#: Fraction of the surrounding lines that must agree before a moved block is re-anchored.
-MOVE_THRESHOLD = 0.8
-#: A moved line must bring at least this many non-blank neighbours along, or it is a lone
-#: identical line that happens to be inserted elsewhere.
-MOVE_MIN_NEIGHBOURS = 2
 #: Fraction of the frame's pre/post context that must agree for a context relocation.
 CONTEXT_THRESHOLD = 0.5
 #: Sliding-window score needed to place a line whose own text is gone as `changed`.
 WINDOW_THRESHOLD = 0.8
 #: Hunks bigger than this are not searched for the most similar replacement line.
 SIMILARITY_LIMIT = 200
+#: Lines searched each side of a removed line's own offset for its edited form: an edit
+#: stays near where the line was, and a big rewritten hunk must not cost a scan per line.
+SEARCH_RADIUS = 40
+#: A line is shown `changed` only on a line at least this similar (difflib ratio of the
+#: whitespace-normalised texts): below it, the two are not one line edited but different code.
+SIMILAR = 0.6
 
 Engine = Literal["pygit2", "difflib"]
 
@@ -59,6 +62,9 @@ class Placement:
     kind: PlacementKind
     line: int | None
     """0-based line in the current text; None exactly when `kind` is `deleted`."""
+    near: int | None = field(default=None, compare=False)
+    """For a line not placed: the current line where it was removed, for a list to jump to
+    (never shown as a diagnostic there); None when not known."""
 
     @property
     def shown(self) -> bool:
@@ -109,7 +115,12 @@ def split_lines(text: str) -> list[str]:
 
 def normalize(line: str) -> str:
     """Whitespace-insensitive form of a line, for matching by text."""
-    return _SPACES.sub(" ", line).strip()
+    return norm(line)
+
+
+def similarity(a: str, b: str) -> float:
+    """difflib's ratio of two normalised lines (it depends on their order: check both)."""
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
 def _same(candidate: str, wanted: str) -> bool:
@@ -209,7 +220,9 @@ class LineMap:
         for h in self.hunks:
             delta += h.new_len - h.old_len
             self._delta_through.append(delta)
-        self._inserted_index: dict[str, list[int]] | None = None
+        self._moves: Moves | None = None
+        # Lines can have moved only when the diff both removed and inserted some.
+        self._can_move = any(h.old_len for h in self.hunks) and any(h.new_len for h in self.hunks)
 
     def place_many(self, lines: Iterable[tuple[int, FrameContext | None]]) -> list[Placement]:
         """`place` for each (1-based line, context) pair, in the same order."""
@@ -231,62 +244,85 @@ class LineMap:
             hunk = self.hunks[k]
             if index < hunk.old_start + hunk.old_len:
                 return self._place_in_hunk(index, hunk)
-            return Placement(PlacementKind.EXACT, index + self._delta_through[k])
-        return Placement(PlacementKind.EXACT, index)
+        if self._can_move:
+            moved = self._moved().get(index)
+            if moved is not None:  # the diff kept it, but its block moved (`moves.Moves`)
+                return self._found_moved(index, moved)
+        return Placement(PlacementKind.EXACT, index + (self._delta_through[k] if k >= 0 else 0))
+
+    def _found_moved(self, index: int, found: int) -> Placement:
+        exact = self._moved().same_surroundings(index, found)
+        return Placement(PlacementKind.EXACT if exact else PlacementKind.RELOCATED, found)
 
     def _place_in_hunk(self, index: int, hunk: Hunk) -> Placement:
-        moved = self._find_moved(index, hunk)
-        if moved is not None:
-            return Placement(PlacementKind.RELOCATED, moved)
-        if hunk.new_len == 0:
-            return DELETED
-        return Placement(PlacementKind.CHANGED, self._most_similar(index, hunk))
+        """A line the diff replaced or removed: moved (found again across the file), changed
+        (a replacement line that is plausibly its edited form), else not placed."""
+        moves = self._moved()
+        found = moves.get(index)
+        if found is not None:
+            return self._found_moved(index, found)
+        edited = self._edited_form(index, hunk, moves)
+        if edited is not None:
+            return Placement(PlacementKind.CHANGED, edited)
+        near = min(hunk.new_start, len(self.new) - 1)
+        return Placement(PlacementKind.DELETED, None, near if near >= 0 else None)
 
-    def _most_similar(self, index: int, hunk: Hunk) -> int:
-        """The replacement line most like the old one, else the same offset (clamped)."""
-        guess = hunk.new_start + min(index - hunk.old_start, hunk.new_len - 1)
-        if hunk.new_len == 1 or hunk.new_len > SIMILARITY_LIMIT:
-            return guess
-        matcher = difflib.SequenceMatcher(None, autojunk=False)
-        matcher.set_seq2(normalize(self.old[index]))
-        best, best_ratio = guess, 0.6
-        for j in range(hunk.new_start, hunk.new_start + hunk.new_len):
-            matcher.set_seq1(normalize(self.new[j]))
-            if matcher.quick_ratio() > best_ratio:
-                ratio = matcher.ratio()
-                if ratio > best_ratio or (
-                    ratio == best_ratio and abs(j - guess) < abs(best - guess)
-                ):
-                    best, best_ratio = j, ratio
-        return best
+    def _moved(self) -> Moves:
+        if self._moves is None:
+            self._moves = Moves(
+                self.old,
+                self.new,
+                ((h.old_start, h.old_len, h.new_start, h.new_len) for h in self.hunks),
+            )
+        return self._moves
 
-    def _find_moved(self, index: int, hunk: Hunk) -> int | None:
-        """A moved block: the identical line, inserted elsewhere together with its neighbours
-        from the same hunk (at least `MOVE_MIN_NEIGHBOURS` non-blank ones)."""
+    def _edited_form(self, index: int, hunk: Hunk, moves: Moves) -> int | None:
+        """The replacement line most like the old one (similarity at least `SIMILAR`), looked
+        for between the new places of its nearest placed neighbours (its hunk, or inside a
+        moved block); None when no line there is plausibly its edited form."""
         wanted = normalize(self.old[index])
         if not wanted:
-            return None  # blank lines are everywhere; never re-anchor one
-        candidates = self._inserted().get(wanted)
-        if not candidates:
-            return None
-        hunk_end = hunk.old_start + hunk.old_len
-        pre = [normalize(s) for s in self.old[max(hunk.old_start, index - MOVE_WINDOW) : index]]
-        post = [normalize(s) for s in self.old[index + 1 : min(hunk_end, index + 1 + MOVE_WINDOW)]]
-        found = _best_unique(self.new, candidates, pre, post)
-        if found is None or found[1] < MOVE_THRESHOLD:
-            return None
-        hits, _ = _context_hits(self.new, found[0], pre, post)
-        return found[0] if hits >= MOVE_MIN_NEIGHBOURS else None
+            return None  # a blank line has no edited form to recognise
+        above = index - 1
+        while above >= hunk.old_start and above not in moves:
+            above -= 1
+        below = index + 1
+        while below < hunk.old_start + hunk.old_len and below not in moves:
+            below += 1
+        lo = moves.pairs[above] if above >= hunk.old_start else hunk.new_start - 1
+        hi = (
+            moves.pairs[below]
+            if below < hunk.old_start + hunk.old_len
+            else hunk.new_start + hunk.new_len
+        )
+        if not 0 < hi - lo - 1 <= SIMILARITY_LIMIT:
+            lo, hi = hunk.new_start - 1, hunk.new_start + hunk.new_len
+            above, below = hunk.old_start - 1, hunk.old_start + hunk.old_len
+            if not 0 < hunk.new_len <= SIMILARITY_LIMIT:
+                return None
+        # Where it would be, counted from the neighbour above and from the one below.
+        guesses = (lo + (index - above), hi - (below - index))
 
-    def _inserted(self) -> dict[str, list[int]]:
-        """Normalised text → new-line indices, for lines the diff inserted (built once)."""
-        if self._inserted_index is None:
-            index: dict[str, list[int]] = {}
-            for h in self.hunks:
-                for j in range(h.new_start, h.new_start + h.new_len):
-                    index.setdefault(normalize(self.new[j]), []).append(j)
-            self._inserted_index = index
-        return self._inserted_index
+        def distance(j: int) -> int:
+            return min(abs(j - guesses[0]), abs(j - guesses[1]))
+
+        matcher = difflib.SequenceMatcher(None, autojunk=False)
+        matcher.set_seq2(wanted)
+        best, best_ratio = None, SIMILAR
+        for j in range(lo + 1, hi):
+            text = moves.inserted.get(j)
+            if text is None or j in moves.claimed or distance(j) > SEARCH_RADIUS:
+                continue  # taken by another old line, or too far from where it was
+            matcher.set_seq1(text)
+            if matcher.real_quick_ratio() >= best_ratio and matcher.quick_ratio() >= best_ratio:
+                ratio = matcher.ratio()
+                if ratio > best_ratio or (
+                    ratio == best_ratio and (best is None or distance(j) < distance(best))
+                ):
+                    best, best_ratio = j, ratio
+        if best is not None and similarity(wanted, moves.inserted[best]) < SIMILAR:
+            return None  # difflib's ratio depends on the order; both must agree
+        return best
 
 
 def _context_hits(
@@ -384,4 +420,8 @@ def _place_by_window(new: Sequence[str], index: int, context: FrameContext) -> P
     found = _best_unique(new, candidates, pre, post) if candidates else None
     if found is None or found[1] < WINDOW_THRESHOLD:
         return DELETED
+    if context.context_line is not None and (
+        similarity(normalize(context.context_line), normalize(new[found[0]])) < SIMILAR
+    ):
+        return DELETED  # the neighbours agree, but the line between them is other code
     return Placement(PlacementKind.CHANGED, found[0])

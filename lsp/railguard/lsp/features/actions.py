@@ -133,25 +133,31 @@ class Actions:
         return {"incidents": sum(len(s.incidents) for s in projects.values())}
 
     async def list_incidents(self) -> list[dict[str, Any]]:
-        """Open incidents placed in open documents, for pickers and quickfix lists."""
+        """Open incidents of open documents, for pickers and quickfix lists; those not placed on
+        any line too, with a `note` saying why."""
         out = []
         for uri, placed in self.publishing.placed.items():
             for p in placed:
+                item: dict[str, Any] = {
+                    "incidentId": p.incident.id,
+                    "title": p.incident.title,
+                    "uri": uri,
+                    "line": p.placement.line,
+                    "character": 0,
+                    "severity": p.incident.level,
+                    "placement": p.placement.kind.value,
+                    "eventCount": p.incident.event_count,
+                    "lastSeen": p.incident.last_seen.isoformat(),
+                }
                 if p.placement.line is None:
-                    continue
-                out.append(
-                    {
-                        "incidentId": p.incident.id,
-                        "title": p.incident.title,
-                        "uri": uri,
-                        "line": p.placement.line,
-                        "character": 0,
-                        "severity": p.incident.level,
-                        "placement": p.placement.kind.value,
-                        "eventCount": p.incident.event_count,
-                        "lastSeen": p.incident.last_seen.isoformat(),
-                    }
-                )
+                    # Not placed (docs/placement.md): listed where its line was removed.
+                    item["line"] = p.placement.near or 0
+                    item["note"] = (
+                        f"not placed: the line was removed since {p.commit[:7]}"
+                        if p.commit
+                        else "not placed: the line is no longer in this file"
+                    )
+                out.append(item)
         return out
 
 
