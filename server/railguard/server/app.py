@@ -27,7 +27,8 @@ from railguard.server.pipeline.ratelimit import KeyRateLimiter
 from railguard.server.pipeline.writer import EventWriter
 from railguard.server.security import password_hasher
 from railguard.server.settings import Settings
-from railguard.server.views import accounts, health, incidents, ingest, live, pages, projects
+from railguard.server.views import accounts, health, incidents, ingest, live, projects
+from railguard.server.web import setup_web
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,7 @@ def setup_routes(app: web.Application, endpoints: list[Endpoint], path_prefix: s
     for endpoint in endpoints:
         app.router.add_route(endpoint.method, endpoint.path, endpoint.handler, name=endpoint.name)
     app[ENDPOINTS_KEY] = endpoints
-    for page in pages.ENDPOINTS:  # pages for people are not part of the API document
-        app.router.add_route(page.method, page.path, page.handler, name=page.name)
+    setup_web(app)  # pages for people are not part of the API document
     # Native ingest (seeds 001/002): key in `X-Railguard-Key`, project optional in the path.
     app.router.add_post("/api/v1/events", ingest.native_event, name="native_event")
     app.router.add_post(r"/api/v1/events/{project_id:\d+}", ingest.native_event)

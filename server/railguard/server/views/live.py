@@ -42,6 +42,11 @@ async def live(request: web.Request) -> web.StreamResponse:
     user = await require_user(request)
     project_id = int_param(request, "project_id")
     await require_member(request, user, project_id)
+    return await stream_changes(request, project_id)
+
+
+async def stream_changes(request: web.Request, project_id: int) -> web.StreamResponse:
+    """The stream itself, for a caller that has checked the project may be read."""
     cursor = _since(request)
     hub = request.app[LIVE]
     base = request.app[SETTINGS].public_base
