@@ -27,7 +27,7 @@ from railguard.server.pipeline.ratelimit import KeyRateLimiter
 from railguard.server.pipeline.writer import EventWriter
 from railguard.server.security import password_hasher
 from railguard.server.settings import Settings
-from railguard.server.views import accounts, health, incidents, ingest, live, projects
+from railguard.server.views import accounts, health, incidents, ingest, live, projects, triage
 from railguard.server.web import setup_web
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ def all_endpoints() -> list[Endpoint]:
         *projects.ENDPOINTS,
         *incidents.ENDPOINTS,
         *live.ENDPOINTS,
+        *triage.ENDPOINTS,
     ]
 
 
