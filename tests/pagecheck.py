@@ -20,7 +20,7 @@ _TARGETS = """() => Array.from(document.querySelectorAll(
                                              && !e.closest('.card, .crumbs, .where, .events')))
   .map(e => { const r = e.getBoundingClientRect();
               return {what: e.outerHTML.slice(0, 80), w: r.width, h: r.height, x: r.right}; })
-  .filter(t => t.x > 0 && (t.h < 44 || t.w < 44))"""  # right <= 0: off screen until focused (skip link)
+  .filter(t => t.x > 0 && (t.h < 44 || t.w < 44))"""  # x <= 0: off screen until focused
 
 _WIDE = """() => Array.from(document.querySelectorAll('body *'))
   .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)
