@@ -3,6 +3,7 @@ CSRF token read from each page, as a browser without JavaScript would send them.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -56,3 +57,45 @@ class Browser:
         # Any page with a form now carries the session's token.
         await self.get("/account/sessions")
         return resp
+
+
+async def report(
+    client: TestClient[Any, Any],
+    project: dict[str, Any],
+    *,
+    error_type: str = "KeyError",
+    message: str = "'missing'",
+    path: str = "shop/billing.py",
+    function: str = "load_invoice",
+    **fields: Any,
+) -> None:
+    """One event through the native API, with a one-frame in-app stack."""
+    event = {
+        "error_type": error_type, "message": message,
+        "frames": [{"filename": path, "function": function, "lineno": 2, "in_app": True,
+                    "context_line": "return invoices[number]"}],
+        **fields,
+    }  # fmt: skip
+    resp = await client.post(
+        "/api/v1/events", json=event,
+        headers={"X-Railguard-Key": project["ingest_key"]["public_key"]},
+    )  # fmt: skip
+    assert resp.status == 201, await resp.text()
+
+
+async def incidents_of(
+    client: TestClient[Any, Any], headers: dict[str, str], project_id: int, count: int
+) -> list[dict[str, Any]]:
+    """The project's incidents (any status) once there are `count` of them (the writer is
+    asynchronous)."""
+    deadline = asyncio.get_running_loop().time() + 10
+    while True:
+        resp = await client.get(
+            f"/api/v1/projects/{project_id}/incidents",
+            params={"status": "open,acknowledged,resolved,ignored"}, headers=headers,
+        )  # fmt: skip
+        items: list[dict[str, Any]] = (await resp.json())["items"]
+        if len(items) >= count:
+            return items
+        assert asyncio.get_running_loop().time() < deadline, f"only {len(items)} incidents"
+        await asyncio.sleep(0.05)
