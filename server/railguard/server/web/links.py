@@ -38,5 +38,5 @@ def vscode_url(repository: str, path: str, line: int | None, incident_id: int) -
 
 
 def neovim_command(path: str, line: int | None, incident_id: int) -> str:
-    """The Neovim plugin's command for the same jump, to paste into Neovim."""
-    return f":RailguardOpen {incident_id} {path}" + (f":{line}" if line else "")
+    """The Neovim plugin's `:Railguard goto` for the same jump, to paste into Neovim."""
+    return f":Railguard goto {incident_id} {path}" + (f":{line}" if line else "")
