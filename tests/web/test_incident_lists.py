@@ -87,6 +87,10 @@ async def test_search_filters_and_tabs(
     assert [i["title"] for i in body["items"]] == ["KeyError: invoice 4071 missing"]
     body = await search_api(client, owner.headers, status="resolved")
     assert [i["error_type"] for i in body["items"]] == ["TimeoutError"]
+    resp = await client.post("/api/v1/incidents/bulk", headers=owner.headers,
+                             json={"action": "reopen", "incident_ids": [int(picked)]})  # fmt: skip
+    assert resp.status == 200 and [i["status"] for i in await resp.json()] == ["open"]
+    assert len(await shown("")) == 2
 
 
 async def test_cursor_pages_in_every_sort_and_across_projects(

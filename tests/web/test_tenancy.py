@@ -60,6 +60,9 @@ async def test_another_tenants_ids_are_404_on_every_page_form_and_api(
     assert status == 200 and f"/incidents/{bobs['id']}" in body and f'/incidents/{iid}"' not in body
 
     await _api_is_404_for(client, bob, pid, iid, event_hex)
+    both = {"action": "resolve", "incident_ids": [bobs["id"], iid]}
+    resp = await client.post("/api/v1/incidents/bulk", headers=bob.headers, json=both)
+    assert resp.status == 404
     await _nothing_changed(client, alice, project, iid)
     bob_after = (await incidents_of(client, bob.headers, own["id"], 1))[0]
     assert bob_after["status"] == "open", "a bulk form with a foreign id changes nothing"

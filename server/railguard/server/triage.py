@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from railguard.server import incidents
 from railguard.server.db import Executor, fetch_all, queries
 from railguard.server.errors import NotFound, Unprocessable
 from railguard.wire import models as w
@@ -53,3 +54,29 @@ async def list_activity(db: Executor, *, user_id: int, incident_id: int) -> list
     await visible_incident(db, user_id=user_id, incident_id=incident_id)
     rows = await fetch_all(queries.list_activity(db, incident_id=incident_id))
     return [w.Activity.model_validate(dict(r)) for r in rows]
+
+
+async def bulk_change_status(
+    pool: asyncpg.Pool,
+    *,
+    user_id: int,
+    incident_ids: list[int],
+    action: incidents.Action,
+    public_base: str,
+) -> list[w.Incident]:
+    """One action on many incidents. Every id is checked first: one the person cannot see is a
+    404 and nothing changes. Each change is then numbered and announced like a single one."""
+    ids = sorted(set(incident_ids))
+    for incident_id in ids:
+        await visible_incident(pool, user_id=user_id, incident_id=incident_id)
+    return [
+        await incidents.change_status(
+            pool,
+            user_id=user_id,
+            incident_id=incident_id,
+            action=action,
+            commit=None,
+            public_base=public_base,
+        )  # fmt: skip
+        for incident_id in ids
+    ]

@@ -280,6 +280,13 @@ class Assignment(Response):
     assignee_id: int | None = None
 
 
+class BulkActionRequest(Request):
+    """One action on up to 500 incidents; all or nothing if any id is not yours."""
+
+    action: Literal["resolve", "acknowledge", "ignore", "reopen"]
+    incident_ids: list[int] = Field(min_length=1, max_length=500)
+
+
 class CommentCreateRequest(Request):
     body: str = Field(min_length=1, max_length=10_000)
 

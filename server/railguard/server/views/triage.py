@@ -52,6 +52,16 @@ async def assign(request: web.Request) -> web.Response:
     return json_response(result)
 
 
+async def bulk_action(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    body = await parse_request(request, w.BulkActionRequest)
+    changed = await triage.bulk_change_status(
+        request.app[POOL], user_id=user.id, incident_ids=body.incident_ids, action=body.action,
+        public_base=request.app[SETTINGS].public_base,
+    )  # fmt: skip
+    return json_response(changed)
+
+
 async def list_comments(request: web.Request) -> web.Response:
     user = await require_user(request)
     found = await triage.list_comments(
@@ -133,6 +143,9 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/search/incidents", search_incidents, "search_incidents",
              "Search and filter incidents across your projects.", response=w.IncidentPage,
              errors=(400, 404, 422), query=_SEARCH),
+    Endpoint("POST", "/api/v1/incidents/bulk", bulk_action, "bulk_incident_action",
+             "Resolve, acknowledge, ignore or reopen many incidents (all or none).",
+             request=w.BulkActionRequest, response=w.Incident, many=True, errors=(404,)),
     Endpoint("POST", _I + "/assign", assign, "assign_incident",
              "Assign an incident to a project member (null unassigns).",
              request=w.AssignRequest, response=w.Assignment, errors=(404,)),

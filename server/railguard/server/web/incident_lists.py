@@ -80,15 +80,10 @@ async def bulk_action(request: web.Request) -> web.StreamResponse:
     if len(raw_ids) > _MAX_BULK or not all(v.isascii() and v.isdigit() and len(v) < 19
                                            for v in raw_ids):  # fmt: skip
         raise Unprocessable("The incident list is not valid.")
-    ids = sorted({int(v) for v in raw_ids})
-    pool, base = request.app[POOL], request.app[SETTINGS].public_base
-    for incident_id in ids:
-        await triage.visible_incident(pool, user_id=session.user_id, incident_id=incident_id)
-    for incident_id in ids:
-        await incidents.change_status(
-            pool, user_id=session.user_id, incident_id=incident_id, action=action,  # type: ignore[arg-type]
-            commit=None, public_base=base,
-        )  # fmt: skip
+    await triage.bulk_change_status(
+        request.app[POOL], user_id=session.user_id, incident_ids=[int(v) for v in raw_ids],
+        action=action, public_base=request.app[SETTINGS].public_base,  # type: ignore[arg-type]
+    )  # fmt: skip
     raise guard.redirect(guard.safe_next(str(data.get("return_to", ""))))
 
 
