@@ -144,3 +144,22 @@ async def test_everything_people_typed_is_escaped(
         assert "<b>f</b>" not in html and "<i>hi</i>" not in html, path
     _, html, _ = await browser.get(f"/incidents/{incident['id']}")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;i&gt;hi&lt;/i&gt;" in html
+
+
+async def test_nul_characters_are_refused_not_a_500(
+    client: TestClient[Any, Any], api: Api, browser: Browser
+) -> None:
+    owner = await api.account()
+    project = await api.project(owner)
+    await report(client, project)
+    (incident,) = await incidents_of(client, owner.headers, project["id"], 1)
+    path = f"/incidents/{incident['id']}/comments"
+    resp = await client.post("/api/v1" + path, json={"body": "a\x00b"}, headers=owner.headers)
+    assert resp.status == 422
+    await browser.sign_in(owner.email)
+    status, _, _ = await browser.post(path, {"body": "a\x00b"})
+    assert status == 422
+    status, html, _ = await browser.get(f"/projects/{project['id']}?q=Key%00Error")
+    assert status == 200 and len(titles(html)) == 1
+    body = await search_api(client, owner.headers, q="\x00")
+    assert len(body["items"]) == 1

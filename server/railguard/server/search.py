@@ -61,7 +61,11 @@ def parse_filters(query: Mapping[str, str]) -> Filters:
     level = query.get("level", "").strip()
     if level and level not in LEVELS:
         raise Unprocessable(f"level must be one of {list(LEVELS)}.")
-    text = {k: query.get(k, "").strip()[:200] for k in ("q", "environment", "commit", "path")}
+    # PostgreSQL text cannot hold NUL; nothing stored contains one, so it can only not match.
+    text = {
+        k: query.get(k, "").replace("\x00", "").strip()[:200]
+        for k in ("q", "environment", "commit", "path")
+    }
     return Filters(
         statuses=statuses, level=level, sort=sort,  # type: ignore[arg-type]
         first_seen_after=_time(query, "first_seen"), last_seen_after=_time(query, "last_seen"),

@@ -8,7 +8,7 @@ ignore unknown fields, so an older client keeps working against a newer server.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -272,7 +272,7 @@ class IncidentChange(Response):
 class AssignRequest(Request):
     """`assignee_id` of a project member, or null to unassign."""
 
-    assignee_id: int | None = Field(default=None, ge=1)
+    assignee_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
 
 
 class Assignment(Response):
@@ -284,11 +284,13 @@ class BulkActionRequest(Request):
     """One action on up to 500 incidents; all or nothing if any id is not yours."""
 
     action: Literal["resolve", "acknowledge", "ignore", "reopen"]
-    incident_ids: list[int] = Field(min_length=1, max_length=500)
+    incident_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+        min_length=1, max_length=500
+    )
 
 
 class CommentCreateRequest(Request):
-    body: str = Field(min_length=1, max_length=10_000)
+    body: str = Field(min_length=1, max_length=10_000, pattern=r"^[^\x00]*$")
 
 
 class Comment(Response):

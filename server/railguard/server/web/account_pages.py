@@ -45,6 +45,8 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     data = await request.post()
     guard.check_csrf(request.cookies.get(guard.LOGIN_CSRF_COOKIE, ""), data)
     email, password = str(data.get("email", "")).strip(), str(data.get("password", ""))
+    if "\x00" in email:  # never stored, so no account has it
+        return _login_form(request, error="Wrong email or password.", status=401)
     settings = request.app[SETTINGS]
     try:
         user = await accounts.check_password(

@@ -17,7 +17,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from railguard.server.endpoints import Handler
-from railguard.server.errors import ApiError, Forbidden
+from railguard.server.errors import ApiError, Forbidden, Unprocessable
 from railguard.server.keys import POOL, SETTINGS
 from railguard.server.web import sessions
 from railguard.server.web.sessions import WebSession
@@ -83,6 +83,8 @@ async def form(request: web.Request, session: WebSession) -> MultiDictProxy[Any]
     """The posted form of a signed-in person, after its CSRF token is checked."""
     data = await request.post()
     check_csrf(session.csrf_token, data)
+    if any(isinstance(v, str) and "\x00" in v for v in data.values()):
+        raise Unprocessable("The form holds a NUL character, which cannot be stored.")
     return data
 
 
