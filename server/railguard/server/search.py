@@ -110,7 +110,7 @@ def where_clause(f: Filters, args: list[Any], *, with_status: bool = True) -> st
         parts.append(f"i.status = ANY ({arg(list(f.statuses))}::text[])")
     if f.q:
         q = arg(f.q)
-        parts.append(f"(to_tsvector('simple', i.search_text) @@ websearch_to_tsquery('simple', {q})"
+        parts.append(f"(i.search_vector @@ websearch_to_tsquery('simple', {q})"
                      f" OR i.search_text ILIKE {arg(like_pattern(f.q))})")  # fmt: skip
     if f.environment:
         parts.append(f"{arg(f.environment)} = ANY (i.environments)")
@@ -128,32 +128,40 @@ def where_clause(f: Filters, args: list[Any], *, with_status: bool = True) -> st
     return " AND ".join(parts) if parts else "TRUE"
 
 
-def _scope(user_id: int, project_id: int | None, args: list[Any]) -> str:
-    """Only live projects the person belongs to (one, or all)."""
-    args.append(user_id)
-    sql = (
-        "i.project_id IN (SELECT m.project_id FROM project_members m JOIN projects p "
-        f"ON p.id = m.project_id AND p.deleted_at IS NULL WHERE m.user_id = ${len(args)}"
+def _scope(project_ids: list[int], args: list[Any]) -> str:
+    """Only these projects (the caller has checked the person belongs to each). One project is
+    an equality, so the `(project_id, <sort>)` indexes give the order without sorting."""
+    if len(project_ids) == 1:
+        args.append(project_ids[0])
+        return f"i.project_id = ${len(args)}"
+    args.append(project_ids)
+    return f"i.project_id = ANY (${len(args)}::bigint[])"
+
+
+async def member_project_ids(db: Executor, user_id: int) -> list[int]:
+    """Every live project the person belongs to, for searches across projects."""
+    rows = await db.fetch(
+        "SELECT m.project_id FROM project_members m JOIN projects p ON p.id = m.project_id "
+        "AND p.deleted_at IS NULL WHERE m.user_id = $1",
+        user_id,
     )
-    if project_id is not None:
-        args.append(project_id)
-        sql += f" AND m.project_id = ${len(args)}"
-    return sql + ")"
+    return [r["project_id"] for r in rows]
 
 
 async def search(
     db: Executor,
     *,
-    user_id: int,
-    project_id: int | None,
+    project_ids: list[int],
     filters: Filters,
     cursor: str | None,
     limit: int,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of incidents and the cursor of the next (None on the last page)."""
+    if not project_ids:
+        return [], None
     column = SORTS[filters.sort]
     args: list[Any] = []
-    conditions = [_scope(user_id, project_id, args), where_clause(filters, args)]
+    conditions = [_scope(project_ids, args), where_clause(filters, args)]
     if cursor:
         value, ident = decode_cursor(cursor, filters.sort)
         args += [value, ident]
@@ -173,17 +181,29 @@ async def search(
     return rows[:limit], next_cursor
 
 
+COUNT_CAP = 1000
+
+
 async def status_counts(
-    db: Executor, *, user_id: int, project_id: int | None, filters: Filters
+    db: Executor, *, project_ids: list[int], filters: Filters
 ) -> dict[str, int]:
-    """How many incidents each status tab holds under the other filters."""
-    args: list[Any] = []
-    conditions = [_scope(user_id, project_id, args), where_clause(filters, args, with_status=False)]
-    rows = await db.fetch(
-        f"SELECT i.status, count(*) AS n FROM incidents i WHERE {' AND '.join(conditions)} "
-        "GROUP BY i.status",
-        *args,
-    )
+    """How many incidents each status tab holds under the other filters, counted up to
+    COUNT_CAP + 1 (shown as "1000+"): an exact count of a broad search over 100,000
+    incidents would cost more than the page itself."""
     counts = dict.fromkeys(STATUSES, 0)
-    counts.update({r["status"]: r["n"] for r in rows})
+    if not project_ids:
+        return counts
+    args: list[Any] = []
+    conditions = f"{_scope(project_ids, args)} AND {where_clause(filters, args, with_status=False)}"
+    args.append(COUNT_CAP + 1)
+    cap = f"${len(args)}"
+    parts = []
+    for status in STATUSES:
+        args.append(status)
+        parts.append(
+            f"SELECT ${len(args)}::text AS status, (SELECT count(*) FROM (SELECT 1 FROM "
+            f"incidents i WHERE {conditions} AND i.status = ${len(args)} LIMIT {cap}) x) AS n"
+        )
+    for r in await db.fetch(" UNION ALL ".join(parts), *args):
+        counts[r["status"]] = r["n"]
     return counts

@@ -25,15 +25,16 @@ def _limit(request: web.Request, default: int, top: int) -> int:
 
 async def search_incidents(request: web.Request) -> web.Response:
     user = await require_user(request)
-    project_id = None
     if request.query.get("project_id"):
         raw = request.query["project_id"]
         if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
             raise Unprocessable("project_id must be a number.")
-        project_id = int(raw)
-        await require_member(request, user, project_id)
+        await require_member(request, user, int(raw))
+        scope = [int(raw)]
+    else:
+        scope = await search.member_project_ids(request.app[POOL], user.id)
     rows, next_cursor = await search.search(
-        request.app[POOL], user_id=user.id, project_id=project_id,
+        request.app[POOL], project_ids=scope,
         filters=search.parse_filters(request.query), cursor=request.query.get("cursor") or None,
         limit=_limit(request, 50, 500),
     )  # fmt: skip

@@ -32,13 +32,12 @@ async def _list(request: web.Request, project: dict[str, Any] | None) -> web.Res
     session = await guard.require(request)
     filters = search.parse_filters(request.query)
     pool = request.app[POOL]
-    project_id = project["id"] if project else None
+    scope = [project["id"]] if project else await search.member_project_ids(pool, session.user_id)
     rows, next_cursor = await search.search(
-        pool, user_id=session.user_id, project_id=project_id, filters=filters,
-        cursor=request.query.get("cursor") or None, limit=PAGE_SIZE,
+        pool, project_ids=scope, filters=filters, cursor=request.query.get("cursor") or None,
+        limit=PAGE_SIZE,
     )  # fmt: skip
-    counts = await search.status_counts(pool, user_id=session.user_id, project_id=project_id,
-                                        filters=filters)  # fmt: skip
+    counts = await search.status_counts(pool, project_ids=scope, filters=filters)
     daily = await stats.daily_counts(pool, [r["id"] for r in rows])
     for row in rows:
         row["title"] = incidents.title_of(row["error_type"], row["message"])
@@ -53,7 +52,7 @@ async def _list(request: web.Request, project: dict[str, Any] | None) -> web.Res
          "sorts": list(search.SORTS), "tab_link": lambda s: _link(query, status=s),
          "next_link": _link({**query, "status": status}, cursor=next_cursor)
          if next_cursor else None,
-         "return_to": request.path_qs, "since": since},
+         "return_to": request.path_qs, "since": since, "count_cap": search.COUNT_CAP},
     )  # fmt: skip
 
 
