@@ -34,6 +34,7 @@ def setup_web(app: web.Application) -> None:
         loader=jinja2.FileSystemLoader(_HERE / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # templates ship with the package; no stat() per render
     )
     env.filters["ago"] = _ago
     for module in (account_pages, project_pages, incident_lists, incident_page):
