@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 VSCODE := editor-clients/vscode
 NVIM_CLIENT := editor-clients/neovim
 
-.PHONY: help setup run test test-python test-fault test-nvim test-vscode lint fmt typecheck vsix dist bench clean
+.PHONY: help setup run test test-python browser test-fault test-nvim test-vscode lint fmt typecheck vsix dist bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -27,8 +27,23 @@ run: setup ## serve on 127.0.0.1:8000 (embedded PostgreSQL unless RAILGUARD_DATA
 
 test: setup test-python test-nvim test-vscode ## the whole suite: Python, Neovim and VS Code
 
-test-python: setup ## the Python suite (backend, ingest, language server, Neovim end to end)
+test-python: setup browser ## the Python suite (backend, ingest, language server, Neovim, web)
 	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+# The web tests drive a real headless Chromium. Fresh machines reach package registries only,
+# so it is Debian's `chromium` (Playwright's own download would come from elsewhere), installed
+# here when missing and we may (root with apt-get). Otherwise the browser tests skip, saying why.
+CHROMIUM ?= /usr/bin/chromium
+WEB_NODE := tests/web/node
+browser: $(WEB_NODE)/node_modules/.package-lock.json ## headless Chromium and axe-core for the web tests
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	else echo "no $(CHROMIUM) and cannot apt-get install it (not root or no apt): browser tests will skip"; fi
+
+$(WEB_NODE)/node_modules/.package-lock.json: $(WEB_NODE)/package-lock.json
+	cd $(WEB_NODE) && npm ci --no-audit --no-fund --loglevel=error
 
 test-fault: setup ## only the fault-injection tests
 	$(VENV)/bin/pytest -q -p no:cacheprovider -m fault

@@ -40,6 +40,7 @@ from bench.ingest_scenarios import (
     scenario_latency,
 )
 from bench.report import machine, table
+from bench.web_scenarios import scenario_web_lists
 
 
 async def main_async(args: argparse.Namespace, run: Run) -> None:
@@ -99,6 +100,8 @@ async def _scenarios(args: argparse.Namespace, run: Run, db_url: str, say: Any) 
         ("ingest -> editor", lambda: scenario_ingest_to_editor(run, backend, app_root, templates)),
         ("editor query on 10k incidents / 1M events",
          lambda: scenario_editor_query(run, backend, db_url, run.work / "seeded-repo")),
+        ("web incident list and search on 100k incidents / 5M events",
+         lambda: scenario_web_lists(run, backend, db_url)),
         ("language server: placement", lambda: _sync(scenario_placement, run)),
         ("language server: memory",
          lambda: scenario_lsp_memory(run, backend, run.work / "seeded-repo")),

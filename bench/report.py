@@ -18,6 +18,8 @@ TARGETS = {
     "editor_p99_ms": 500,
     "query_p99_ms": 20,
     "placement_ms": 20,
+    "web_list_p99_ms": 50,
+    "web_search_p99_ms": 100,
     "lsp_rss_mib": 100,
 }
 
@@ -105,6 +107,20 @@ def table(results: dict[str, Any]) -> str:
             f"{q['ok']} GETs, {q['ok_per_s']}/s", "p99 < 20 ms",
             met((q["p99_ms"] or 1e9) < TARGETS["query_p99_ms"]),
         ))  # fmt: skip
+    web = r.get("web_lists")
+    if web:
+        size = f"{web['seeded']['incidents']:,} incidents, {web['seeded']['events']:,} events"
+        for part, label, goal in (
+            ("list", "web list page", "web_list_p99_ms"),
+            ("search", "web search page", "web_search_p99_ms"),
+            ("api_search", "API search", "web_search_p99_ms"),
+        ):
+            w = web[part]
+            rows.append((
+                f"{label} ({size})", f"p50 {w['p50_ms']} ms, p99 {w['p99_ms']} ms",
+                f"{w['ok']} GETs, {_errs(w)}", f"p99 < {TARGETS[goal]} ms",
+                met((w["p99_ms"] or 1e9) < TARGETS[goal] and w["ok"] > 0),
+            ))  # fmt: skip
     pl = r.get("placement")
     if pl:
         rows.append((

@@ -25,6 +25,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 pytestmark = [
+    # Three passes over every operation: the run grows with the API, past the suite's default.
+    pytest.mark.timeout(600),
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
     pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning"),
     pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),

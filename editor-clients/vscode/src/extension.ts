@@ -5,7 +5,9 @@
  */
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
-import { startClient, stopClient } from './server';
+import { ListItem } from './incidents';
+import { parseOpenRequest, placedTarget } from './openuri';
+import { executeServerCommand, startClient, stopClient } from './server';
 import { RESTART_KEYS } from './settings';
 import { StatusController } from './status';
 import * as api from './vscodeapi';
@@ -35,6 +37,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
     context.subscriptions.push(
         ...registerCommands(context, restart),
+        api.registerUriHandler(openFromLink),
         api.onSettingsChanged(RESTART_KEYS, () => void restart()),
         context.secrets.onDidChange((e) => {
             if (e.key === 'railguard.credentials') {
@@ -43,6 +46,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         }),
     );
     await restart();
+}
+
+/** `vscode://railguard.railguard/open?incident=&path=&line=`: the web app's "Open in VS Code". */
+async function openFromLink(uri: vscode.Uri): Promise<void> {
+    const request = uri.path === '/open' ? parseOpenRequest(uri.query) : undefined;
+    if (!request) {
+        void api.showError('Railguard: this link does not name an incident and a file.');
+        return;
+    }
+    const items = (await executeServerCommand<ListItem[]>('railguard.listIncidents').catch(() => undefined)) ?? [];
+    const placed = placedTarget(request, items);
+    if (placed) {
+        await api.revealLocation(placed.uri, placed.line, placed.character);
+        return;
+    }
+    const file = await api.findWorkspaceFile(request.path);
+    if (!file) {
+        void api.showError(`Railguard: ${request.path} is not in an open workspace folder.`);
+        return;
+    }
+    await api.revealLocation(file, (request.line ?? 1) - 1, 0);
 }
 
 export function deactivate(): Thenable<void> | undefined {

@@ -96,3 +96,21 @@ export async function revealLocation(uri: string, line: number, character: numbe
 export function relativePath(uri: string): string {
     return vscode.workspace.asRelativePath(vscode.Uri.parse(uri), true);
 }
+
+export function registerUriHandler(handle: (uri: vscode.Uri) => Promise<void>): vscode.Disposable {
+    return vscode.window.registerUriHandler({ handleUri: handle });
+}
+
+/** The URI of a workspace file with this repository-relative path, if one is open. */
+export async function findWorkspaceFile(path: string): Promise<string | undefined> {
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+        const candidate = vscode.Uri.joinPath(folder.uri, path);
+        try {
+            await vscode.workspace.fs.stat(candidate);
+            return candidate.toString();
+        } catch {
+            // not in this folder
+        }
+    }
+    return undefined;
+}

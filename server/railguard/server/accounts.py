@@ -81,20 +81,20 @@ async def revoke_token(db: Executor, *, user_id: int, token_id: int) -> w.Token:
     return token_model(row)
 
 
-async def login(
+async def check_password(
     db: Executor,
     hasher: PasswordHasher,
     *,
     email: str,
     password: str,
     address: str,
-    token_name: str,
     max_per_account: int,
     max_per_address: int,
-) -> w.LoginResponse:
-    """Check a password and mint a token, within the per-account and per-address limits.
+) -> asyncpg.Record:
+    """The user whose password this is, within the per-account and per-address limits.
 
     An unknown email and a wrong password give the same answer, in about the same time.
+    The API mints a token from it (`login`), the web app a browser session.
     """
     by_account = await queries.count_login_failures(db, by_email=True, email=email, address="")
     by_address = await queries.count_login_failures(db, by_email=False, email="", address=address)
@@ -111,6 +111,25 @@ async def login(
         await queries.record_login_failure(db, email=email, address=address)
         raise Unauthorized("Wrong email or password.", code="invalid_credentials")
     await queries.clear_login_failures(db, email=email)
+    return row
+
+
+async def login(
+    db: Executor,
+    hasher: PasswordHasher,
+    *,
+    email: str,
+    password: str,
+    address: str,
+    token_name: str,
+    max_per_account: int,
+    max_per_address: int,
+) -> w.LoginResponse:
+    """Check a password (`check_password`) and mint a personal API token."""
+    row = await check_password(
+        db, hasher, email=email, password=password, address=address,
+        max_per_account=max_per_account, max_per_address=max_per_address,
+    )  # fmt: skip
     created = await create_token(db, user_id=row["id"], name=token_name)
     info = w.Token.model_validate(created.model_dump(exclude={"token"}))
     return w.LoginResponse(token=created.token, token_info=info, user=user_model(row))

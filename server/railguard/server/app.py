@@ -28,7 +28,8 @@ from railguard.server.pipeline.ratelimit import KeyRateLimiter
 from railguard.server.pipeline.writer import EventWriter
 from railguard.server.security import password_hasher
 from railguard.server.settings import Settings
-from railguard.server.views import accounts, health, incidents, ingest, live, pages, projects
+from railguard.server.views import accounts, health, incidents, ingest, live, projects, triage
+from railguard.server.web import setup_web
 
 log = logging.getLogger(__name__)
 
@@ -40,16 +41,17 @@ def all_endpoints() -> list[Endpoint]:
         *projects.ENDPOINTS,
         *incidents.ENDPOINTS,
         *live.ENDPOINTS,
+        *triage.ENDPOINTS,
     ]
 
 
 def setup_routes(app: web.Application, endpoints: list[Endpoint], path_prefix: str) -> None:
     """Route the table; an endpoint marked `authenticated` is reachable only with a user."""
-    # Pages for people are routed the same way but are not part of the API document.
-    for endpoint in [*endpoints, *pages.ENDPOINTS]:
+    for endpoint in endpoints:
         handler = authenticated(endpoint.handler) if endpoint.authenticated else endpoint.handler
         app.router.add_route(endpoint.method, endpoint.path, handler, name=endpoint.name)
     app[ENDPOINTS_KEY] = endpoints
+    setup_web(app)  # pages for people are not part of the API document
     # Native ingest: key in `X-Railguard-Key`, project optional in the path.
     app.router.add_post("/api/v1/events", ingest.native_event, name="native_event")
     app.router.add_post(r"/api/v1/events/{project_id:\d+}", ingest.native_event)

@@ -107,15 +107,19 @@ async def membership(request: web.Request, *, owner: bool = False) -> Membership
 
     Another tenant's project is indistinguishable from none: 404 either way.
     """
-    project_id = int_param(request, "project_id")
+    found = await member_of(request, int_param(request, "project_id"))
+    if owner:
+        require_owner(found)
+    return found
+
+
+async def member_of(request: web.Request, project_id: int) -> Membership:
+    """Project `project_id` if the caller belongs to it; 404 otherwise, as for no project."""
     user = request[USER]
     row = await queries.get_project(request.app[POOL], project_id=project_id, user_id=user.id)
     if row is None:
         raise NotFound("No such project.")
-    found = Membership(project_id, row["role"], dict(row))
-    if owner:
-        require_owner(found)
-    return found
+    return Membership(project_id, row["role"], dict(row))
 
 
 def require_owner(project: Membership) -> None:

@@ -155,5 +155,8 @@ async def change_status(
             conn, incident_id=incident_id, status=status, change_kind=kind, user_id=user_id,
             commit=commit.lower() if commit else None,
         )  # fmt: skip
+        await queries.record_activity(
+            conn, incident_id=incident_id, actor_id=user_id, kind=kind, detail=commit or ""
+        )
         await queries.notify_changes(conn, seq=str(row["change_seq"]))
     return incident_model(row, public_base)

@@ -30,7 +30,13 @@ def _error_response(status: int) -> dict[str, Any]:
 
 def _operation(endpoint: Endpoint) -> dict[str, Any]:
     params: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+        # Numeric ids are named `*_id`; any other path parameter (an event's hex id) is text.
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer" if name.endswith("_id") else "string"},
+        }
         for name in re.findall(r"{(\w+)(?::[^}]*)?}", endpoint.path)
     ]
     params += [

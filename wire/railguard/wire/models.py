@@ -8,7 +8,7 @@ ignore unknown fields, so an older client keeps working against a newer server.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -227,6 +227,7 @@ class Incident(Response):
     regressed_at: datetime | None = None
     regression_count: int = 0
     time_to_resolve: float | None = None
+    assignee_id: int | None = Field(default=None, description="The member triaging it.")
     change_seq: int
     change_kind: ChangeKind
     url: str = Field(description="Where a person can read the incident.")
@@ -266,6 +267,72 @@ class IncidentChange(Response):
     seq: int
     kind: ChangeKind
     incident: Incident
+
+
+class AssignRequest(Request):
+    """`assignee_id` of a project member, or null to unassign."""
+
+    assignee_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+
+
+class Assignment(Response):
+    incident_id: int
+    assignee_id: int | None = None
+
+
+class BulkActionRequest(Request):
+    """One action on up to 500 incidents; all or nothing if any id is not yours."""
+
+    action: Literal["resolve", "acknowledge", "ignore", "reopen"]
+    incident_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+        min_length=1, max_length=500
+    )
+
+
+class CommentCreateRequest(Request):
+    body: str = Field(min_length=1, max_length=10_000, pattern=r"^[^\x00]*$")
+
+
+class Comment(Response):
+    id: int
+    incident_id: int
+    author_id: int | None = None
+    author_email: str = ""
+    author_name: str = ""
+    body: str
+    created_at: datetime
+
+
+class Activity(Response):
+    """One thing a person did to an incident: resolved, acknowledged, ignored, reopened,
+    assigned or unassigned (`detail`: the commit resolved at, or the assignee's user id)."""
+
+    id: int
+    kind: str
+    detail: str = ""
+    actor_id: int | None = None
+    actor_email: str = ""
+    created_at: datetime
+
+
+class EventPage(Response):
+    items: list[IncidentEvent]
+    next_before: datetime | None = Field(
+        default=None, description="Pass as `before` for the next (older) page; null at the end."
+    )
+
+
+class EventDetail(IncidentEvent):
+    payload: dict[str, Any] = Field(description="The event as received, after scrubbing.")
+
+
+class IncidentStats(Response):
+    """Events over time and where they came from, for charts."""
+
+    hourly: list[int] = Field(description="Events per hour over the last 24 hours, oldest first.")
+    daily: list[int] = Field(description="Events per day over the last 14 days, oldest first.")
+    environments: dict[str, int] = Field(default_factory=dict)
+    releases: dict[str, int] = Field(default_factory=dict)
 
 
 class ReleaseCreateRequest(Request):

@@ -103,8 +103,77 @@ function M.format_status(status)
   return table.concat(lines, "\n")
 end
 
+---`goto {id} [path[:line]]` arguments (the web app's "Open in Neovim" command).
+---@param fargs string[]
+---@return integer? id, string? path, integer? line (1-based)
+function M.parse_goto(fargs)
+  local id = tonumber(fargs[1] or "")
+  if not id or id < 1 or id % 1 ~= 0 then
+    return nil
+  end
+  local spec = fargs[2]
+  if not spec or spec == "" then
+    return id
+  end
+  local path, line = spec:match("^(.-):(%d+)$")
+  path = path or spec
+  for part in vim.gsplit(path, "/", { plain = true }) do
+    if part == ".." then
+      return id -- never leave the repository
+    end
+  end
+  return id, (path:gsub("^/+", "")), tonumber(line)
+end
+
+---Open `fname` at a 1-based line.
+local function jump(fname, line, col)
+  vim.cmd.edit(vim.fn.fnameescape(fname))
+  local last = vim.api.nvim_buf_line_count(0)
+  vim.api.nvim_win_set_cursor(0, { math.max(1, math.min(line, last)), col or 0 })
+end
+
+---Go to an incident: where the language server placed it in this working copy, else the
+---path and line it had at the event's commit, relative to the repository root.
+local function goto_incident(fargs)
+  local id, path, line = M.parse_goto(fargs)
+  if not id then
+    notify("usage: :Railguard goto {incident id} [path[:line]]", vim.log.levels.ERROR)
+    return
+  end
+  local fallback = vim.schedule_wrap(function()
+    if not path then
+      notify(("incident #%d is not placed in this working copy"):format(id), vim.log.levels.WARN)
+      return
+    end
+    local root = vim.fs.root(0, ".git") or vim.fn.getcwd()
+    local fname = vim.fs.joinpath(root, path)
+    if vim.fn.filereadable(fname) == 0 then
+      notify(("%s is not in %s"):format(path, root), vim.log.levels.WARN)
+      return
+    end
+    jump(fname, line or 1)
+  end)
+  local client = require("railguard.client").get()
+  if not client then
+    fallback()
+    return
+  end
+  require("railguard.client").exec(client, "railguard.listIncidents", nil, nil, function(err, res)
+    for _, item in ipairs(not err and res or {}) do
+      if type(item) == "table" and item.incidentId == id and item.uri then
+        vim.schedule(function()
+          jump(vim.uri_to_fname(item.uri), (item.line or 0) + 1, item.character or 0)
+        end)
+        return
+      end
+    end
+    fallback()
+  end)
+end
+
 ---@type table<string, {run: fun(fargs: string[]), complete?: fun(arglead: string): string[]}>
 M.subcommands = {
+  ["goto"] = { run = goto_incident },
   status = {
     run = function()
       local client = client_or_warn()

@@ -3,7 +3,7 @@ local commands = require("railguard.commands")
 describe("complete", function()
   it("completes subcommands", function()
     assert.same(
-      { "ignore", "list", "login", "open", "refresh", "resolve", "restart", "status" },
+      { "goto", "ignore", "list", "login", "open", "refresh", "resolve", "restart", "status" },
       commands.complete("", "Railguard ", 10)
     )
     assert.same({ "refresh", "resolve", "restart" }, commands.complete("re", "Railguard re", 12))
@@ -19,6 +19,21 @@ describe("complete", function()
     assert.same({}, commands.complete("", "Railguard status ", 17))
     assert.same({}, commands.complete("", "Railguard list qf ", 18))
     assert.same({}, commands.complete("", "Railguard nope ", 15))
+  end)
+end)
+
+describe("parse_goto", function()
+  it("reads the command the web app shows", function()
+    assert.same({ 7, "shop/billing.py", 2 }, { commands.parse_goto({ "7", "shop/billing.py:2" }) })
+    assert.same({ 7, "shop/billing.py" }, { commands.parse_goto({ "7", "/shop/billing.py" }) })
+    assert.same({ 7 }, { commands.parse_goto({ "7" }) })
+  end)
+
+  it("refuses a bad id and paths that climb out of the repository", function()
+    assert.is_nil(commands.parse_goto({ "x" }))
+    assert.is_nil(commands.parse_goto({ "1.5" }))
+    assert.is_nil(commands.parse_goto({}))
+    assert.same({ 7 }, { commands.parse_goto({ "7", "../../etc/passwd:1" }) })
   end)
 end)
 

@@ -39,6 +39,11 @@ def _frame(row: dict[str, object], public_base: str) -> bytes:
 
 async def live(request: web.Request) -> web.StreamResponse:
     project_id = (await membership(request)).project_id
+    return await stream_changes(request, project_id)
+
+
+async def stream_changes(request: web.Request, project_id: int) -> web.StreamResponse:
+    """The stream itself, for a caller that has checked the project may be read."""
     cursor = _since(request)
     hub = request.app[LIVE]
     base = request.app[SETTINGS].public_base

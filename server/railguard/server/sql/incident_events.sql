@@ -1,0 +1,15 @@
+-- name: event_page
+-- An incident's events, newest first, before a received_at cursor.
+SELECT event_id, received_at, occurred_at, level, message, commit_sha, commit_source,
+       environment, release, tags
+FROM events
+WHERE incident_id = :incident_id
+  AND (:before::timestamptz IS NULL OR received_at < :before)
+ORDER BY received_at DESC
+LIMIT :limit;
+
+-- name: event_payload^
+-- One event of an incident with its scrubbed payload.
+SELECT event_id, received_at, occurred_at, level, message, commit_sha, commit_source,
+       environment, release, tags, payload
+FROM events WHERE incident_id = :incident_id AND event_id = :event_id;
