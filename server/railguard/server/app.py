@@ -29,7 +29,7 @@ from railguard.server.pipeline.writer import EventWriter
 from railguard.server.security import password_hasher
 from railguard.server.settings import Settings
 from railguard.server.views import accounts, health, incidents, ingest, live, projects, triage
-from railguard.server.web import setup_web
+from railguard.server.web.setup import setup_web
 
 log = logging.getLogger(__name__)
 

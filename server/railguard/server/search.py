@@ -4,6 +4,12 @@ One query serves one project or every project a person belongs to. Text search m
 words through PostgreSQL full-text search (`simple` configuration: code identifiers are not
 English) and partial words through a trigram-indexed ILIKE, both over `incidents.search_text`
 (error type, message, top frame path and function). See docs/WEB.md.
+
+The one query of the backend that is not a named query in `sql/`: its WHERE is composed from
+the filters given, so that each combination gets its own plan (one project is an equality that
+the `(project_id, <sort>)` indexes order without sorting; a generic `($n IS NULL OR ...)` query
+would lose that). Only column names from fixed tables go into the text; every value is a
+parameter.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from typing import Any, Literal
 
 import orjson
 
-from railguard.server.db import Executor
+from railguard.server.db import Executor, fetch_all, queries
 from railguard.server.errors import BadRequest, Invalid
 
 Sort = Literal["last_seen", "first_seen", "events"]
@@ -140,11 +146,7 @@ def _scope(project_ids: list[int], args: list[Any]) -> str:
 
 async def member_project_ids(db: Executor, user_id: int) -> list[int]:
     """Every live project the person belongs to, for searches across projects."""
-    rows = await db.fetch(
-        "SELECT m.project_id FROM project_members m JOIN projects p ON p.id = m.project_id "
-        "AND p.deleted_at IS NULL WHERE m.user_id = $1",
-        user_id,
-    )
+    rows = await fetch_all(queries.member_project_ids(db, user_id=user_id))
     return [r["project_id"] for r in rows]
 
 

@@ -4,7 +4,9 @@ index), bucketed in UTC."""
 
 from __future__ import annotations
 
-from railguard.server.db import Executor
+from typing import Any
+
+from railguard.server.db import Executor, fetch_all, queries
 from railguard.wire import models as w
 
 _BREAKDOWN_LIMIT = 20
@@ -14,15 +16,7 @@ async def daily_counts(
     db: Executor, incident_ids: list[int], days: int = 14
 ) -> dict[int, list[int]]:
     """Events per UTC day over the last `days` days (oldest first) for each incident."""
-    rows = await db.fetch(
-        "SELECT incident_id, ((now() AT TIME ZONE 'UTC')::date "
-        "  - (received_at AT TIME ZONE 'UTC')::date) AS age, count(*) AS n "
-        "FROM events WHERE incident_id = ANY ($1::bigint[]) "
-        "AND received_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' "
-        "  - make_interval(days => $2 - 1) "
-        "GROUP BY 1, 2",
-        incident_ids, days,
-    )  # fmt: skip
+    rows = await fetch_all(queries.daily_event_counts(db, incident_ids=incident_ids, days=days))
     out = {i: [0] * days for i in incident_ids}
     for r in rows:
         if 0 <= r["age"] < days:
@@ -32,13 +26,7 @@ async def daily_counts(
 
 async def hourly_counts(db: Executor, incident_id: int, hours: int = 24) -> list[int]:
     """Events per hour over the last `hours` hours, oldest first (the current hour last)."""
-    rows = await db.fetch(
-        "SELECT floor(extract(epoch FROM date_trunc('hour', now()) - date_trunc('hour', "
-        "received_at)) / 3600)::int AS age, count(*) AS n FROM events "
-        "WHERE incident_id = $1 AND received_at >= date_trunc('hour', now()) "
-        "  - make_interval(hours => $2 - 1) GROUP BY 1",
-        incident_id, hours,
-    )  # fmt: skip
+    rows = await fetch_all(queries.hourly_event_counts(db, incident_id=incident_id, hours=hours))
     out = [0] * hours
     for r in rows:
         if 0 <= r["age"] < hours:
@@ -46,12 +34,7 @@ async def hourly_counts(db: Executor, incident_id: int, hours: int = 24) -> list
     return out
 
 
-async def _breakdown(db: Executor, incident_id: int, column: str) -> dict[str, int]:
-    rows = await db.fetch(
-        f"SELECT coalesce({column}, '') AS k, count(*) AS n FROM events "
-        "WHERE incident_id = $1 GROUP BY 1 ORDER BY n DESC, k LIMIT $2",
-        incident_id, _BREAKDOWN_LIMIT,
-    )  # fmt: skip
+def _by_key(rows: list[Any]) -> dict[str, int]:
     return {r["k"] or "(none)": r["n"] for r in rows}
 
 
@@ -61,6 +44,14 @@ async def incident_stats(db: Executor, incident_id: int) -> w.IncidentStats:
     return w.IncidentStats(
         hourly=await hourly_counts(db, incident_id),
         daily=daily[incident_id],
-        environments=await _breakdown(db, incident_id, "environment"),
-        releases=await _breakdown(db, incident_id, "release"),
+        environments=_by_key(
+            await fetch_all(
+                queries.environment_breakdown(db, incident_id=incident_id, top=_BREAKDOWN_LIMIT)
+            )
+        ),
+        releases=_by_key(
+            await fetch_all(
+                queries.release_breakdown(db, incident_id=incident_id, top=_BREAKDOWN_LIMIT)
+            )
+        ),
     )

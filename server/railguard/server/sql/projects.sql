@@ -62,3 +62,10 @@ SELECT EXISTS (SELECT 1 FROM projects WHERE id = :project_id AND deleted_at IS N
 SELECT p.id, p.name, p.repository, u.email AS owner, p.created_at
 FROM projects p JOIN users u ON u.id = p.owner_id
 WHERE p.deleted_at IS NULL ORDER BY p.id;
+
+-- name: member_project_ids
+-- Every live project the user belongs to, for searches across projects.
+SELECT m.project_id
+  FROM project_members m
+  JOIN projects p ON p.id = m.project_id AND p.deleted_at IS NULL
+ WHERE m.user_id = :user_id;
