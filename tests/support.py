@@ -9,6 +9,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,18 @@ from aiohttp.test_utils import TestClient
 def with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def pg_home(base: Path) -> Path:
+    """A folder for an embedded cluster under a test's temporary `base`. As root the cluster
+    runs as a system user, which Railguard never lets through closed folders; pytest makes its
+    temporary folders 0700, so the test opens its own (execute only, no listing) up to /tmp."""
+    if os.geteuid() == 0:
+        for folder in [base, *base.parents]:
+            if folder == Path(tempfile.gettempdir()) or folder == folder.parent:
+                break
+            folder.chmod(folder.stat().st_mode | 0o001)
+    return base / "pg"
 
 
 def free_port() -> int:

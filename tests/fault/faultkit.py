@@ -27,7 +27,7 @@ import pytest
 
 from railguard.server.embedded_db import EmbeddedPostgres
 from railguard.server.migrations import migrate_up
-from support import free_port, wait_for_health
+from support import free_port, pg_home, wait_for_health
 
 LONG = os.environ.get("RAILGUARD_LONG_TESTS") == "1"
 #: Long variants: `@slow` marks them `slow` and skips them unless RAILGUARD_LONG_TESTS=1. (Kept
@@ -274,7 +274,7 @@ async def start_database(home: Path) -> Database:
 @pytest.fixture
 async def own_database(tmp_path: Path) -> AsyncIterator[Database]:
     """A private embedded PostgreSQL with a migrated database, stopped at the end."""
-    db = await start_database(tmp_path / "pg")
+    db = await start_database(pg_home(tmp_path))
     try:
         yield db
     finally:
