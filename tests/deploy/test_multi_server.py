@@ -105,7 +105,7 @@ async def _send(
         url = f"{server.url}/api/{project['id']}/envelope/"
         async with http.post(url, data=body, headers=auth) as resp:
             return eid if resp.status == 200 else None
-    except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+    except (TimeoutError, aiohttp.ClientError, OSError):
         return None
 
 
