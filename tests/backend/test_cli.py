@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import sentry_sdk
 
-from support import free_port, wait_for_health
+from support import free_port, pg_home, wait_for_health
 
 
 def run(
@@ -120,10 +120,12 @@ def test_migrate_status_down_up(database_url: str) -> None:
 
 
 def test_serve_on_embedded_postgres_in_a_fresh_home(tmp_path: Path) -> None:
-    """What `make run` does: no database URL, so the embedded server is created and migrated."""
+    """What `make run` does: no database URL, so the embedded server is created and migrated,
+    saying so while it works; a second serve on the same home is refused."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "RAILGUARD_DATABASE_URL"}
-    env.update(RAILGUARD_HOME=str(tmp_path / "home"), RAILGUARD_LOG_LEVEL="WARNING")
+    home = pg_home(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAILGUARD_")}
+    env.update(RAILGUARD_HOME=str(home), RAILGUARD_LOG_LEVEL="INFO")
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -132,9 +134,17 @@ def test_serve_on_embedded_postgres_in_a_fresh_home(tmp_path: Path) -> None:
         )  # fmt: skip
         try:
             wait_for_health(f"http://127.0.0.1:{port}", proc, log, timeout=90)
+            second = subprocess.run(
+                [sys.executable, "-m", "railguard.server", "serve", "--port", "0"],
+                env=env, capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
         finally:
             proc.terminate()
             proc.wait(30)
     text = log.read_text()
     assert "Next steps" in text and "project create" in text
-    assert not (tmp_path / "home" / "pgdata" / "postmaster.pid").exists(), "embedded PG stopped"
+    assert f"creating the embedded PostgreSQL cluster in {home}" in text
+    assert "applying database migrations" in text
+    assert second.returncode == 1 and "Traceback" not in second.stderr
+    assert f"already uses the embedded database in {home}" in second.stderr
+    assert not (home / "pgdata" / "postmaster.pid").exists(), "embedded PG stopped"

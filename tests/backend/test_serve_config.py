@@ -15,6 +15,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from railguard.server.settings import Settings, served_url
 from support import free_port, pg_home, wait_for_health
 
 
@@ -111,6 +112,24 @@ def test_served_links_follow_the_port_and_an_explicit_url_is_announced(
         assert f"not http://127.0.0.1:{other} where this server listens" in banner
     finally:
         served.stop()
+
+
+def test_a_wildcard_host_links_to_the_machine_name_not_to_zero() -> None:
+    host = socket.gethostname()
+    assert served_url("0.0.0.0", 8123) == f"http://{host}:8123"
+    assert served_url("::1", 8123) == "http://[::1]:8123"
+    assert Settings(port=30457).public_base == "http://127.0.0.1:30457"
+    assert (
+        Settings(port=1, public_url="https://e.example/rg/").public_base == "https://e.example/rg"
+    )
+
+
+def test_make_run_says_what_it_is_doing() -> None:
+    root = Path(__file__).resolve().parents[2]
+    dry = subprocess.run(["make", "-n", "-W", "pyproject.toml", "run"], cwd=root,
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert "Installing Railguard and its tools" in dry
+    assert "first start creates the database" in dry
 
 
 # 2. A taken port is an error before anything starts.
