@@ -137,7 +137,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> None:
     elif args.command == "login":
         from railguard.server.cli.login import login
 
-        asyncio.run(login(args))
+        asyncio.run(login(args, settings.public_base))
     else:
         with database_url(settings) as url:
             asyncio.run(require_schema(url))

@@ -12,8 +12,6 @@ from pydantic import ValidationError
 from railguard.server.cli.output import CliError, emit
 from railguard.wire import models as w
 
-_DEFAULT_SERVER = "http://127.0.0.1:8000"
-
 
 def _ask(prompt: str, default: str | None = None) -> str:
     if not sys.stdin.isatty():
@@ -23,10 +21,11 @@ def _ask(prompt: str, default: str | None = None) -> str:
     return answer or (default or "")
 
 
-async def login(args: argparse.Namespace) -> None:
+async def login(args: argparse.Namespace, default_server: str) -> None:
+    """`default_server`: the public URL the same settings give `serve`."""
     from railguard.lsp.config import write_credentials
 
-    server = (args.server or _ask("Server", _DEFAULT_SERVER)).rstrip("/")
+    server = (args.server or _ask("Server", default_server)).rstrip("/")
     email = args.email or _ask("Email")
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
