@@ -10,7 +10,10 @@ import socket
 import subprocess
 import sys
 import urllib.request
+import uuid
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 import pytest
@@ -66,6 +69,21 @@ class Served:
                 self.proc.wait()
 
 
+def post_json(url: str, body: object, headers: dict[str, str] | None = None) -> Any:
+    request = urllib.request.Request(
+        url,
+        data=orjson.dumps(body),
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        return orjson.loads(resp.read())
+
+
+def get_json(url: str, headers: dict[str, str]) -> Any:
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as resp:
+        return orjson.loads(resp.read())
+
+
 # 1. Links point where the server listens.
 
 
@@ -91,12 +109,20 @@ def test_served_links_follow_the_port_and_an_explicit_url_is_announced(
         wait_for_health(f"http://127.0.0.1:{port}", served.proc, served.log)
         banner = served.log.read_text()
         assert f"DSNs and editor links use http://127.0.0.1:{port}" in banner
-        signup = urllib.request.Request(
-            f"http://127.0.0.1:{port}/api/v1/auth/signup",
-            data=orjson.dumps({"email": "p@example.com", "password": "correct horse"}),
-            headers={"Content-Type": "application/json"},
-        )
-        urllib.request.urlopen(signup, timeout=10).close()
+        base = f"http://127.0.0.1:{port}"
+        creds = {"email": "p@example.com", "password": "correct horse"}
+        post_json(f"{base}/api/v1/auth/signup", creds)
+        token = post_json(f"{base}/api/v1/auth/login", creds)["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        body = {"name": "a", "repository": "github.com/a/b"}
+        project = post_json(f"{base}/api/v1/projects", body, auth)
+        dsn = urlsplit(project["ingest_key"]["dsn"])
+        assert (dsn.hostname, dsn.port) == ("127.0.0.1", port), "the DSN reaches this server"
+        event = {"event_id": uuid.uuid4().hex, "message": "boom", "level": "error"}
+        post_json(f"{base}/api/v1/events", event, {"X-Railguard-Key": str(dsn.username)})
+        listed = get_json(f"{base}/api/v1/projects/{project['id']}/incidents", auth)
+        (incident,) = listed["items"]
+        assert incident["url"].startswith(f"{base}/incidents/"), "editor links reach it too"
     finally:
         served.stop()
 
