@@ -210,6 +210,8 @@ def test_a_second_serve_on_the_same_port_is_refused(database_url: str, tmp_path:
                      "RAILGUARD_PUBLIC_URL", id="public-url-without-scheme"),
         pytest.param({"RAILGUARD_TRUSTED_PROXIES": "10.0.0.0/8,nonsense"}, ["serve"],
                      "RAILGUARD_TRUSTED_PROXIES", id="bad-proxy-network"),
+        pytest.param({"RAILGUARD_LOG_LEVEL": "chatty"}, ["project", "list"],
+                     "RAILGUARD_LOG_LEVEL='chatty'", id="bad-log-level"),
     ],
 )  # fmt: skip
 def test_bad_settings_are_one_line(env: dict[str, str], args: list[str], expected: str) -> None:

@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+import asyncpg
 from pydantic import ValidationError
 
 from railguard.server.cli.admin import add_admin_parsers, run_admin
@@ -111,6 +112,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         _dispatch(args, settings)
     except (CliError, MigrationError, EmbeddedDatabaseError) as exc:
         sys.stderr.write(f"railguard: {exc}\n")
+        raise SystemExit(1) from None
+    except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        sys.stderr.write(f"railguard: database error: {first}\n")
         raise SystemExit(1) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None
