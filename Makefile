@@ -9,21 +9,28 @@ STAMP := $(VENV)/.installed-stamp
 VSCODE := editor-clients/vscode
 NVIM_CLIENT := editor-clients/neovim
 
-.PHONY: help setup run test test-python browser test-fault test-nvim test-vscode lint fmt typecheck vsix dist bench clean
+.PHONY: help setup run install-lsp test test-python browser test-fault test-nvim test-vscode lint fmt typecheck vsix dist bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
+	@echo "Installing Railguard and its tools into $(VENV) (the first time takes a few minutes)..."
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade "pip>=25.1"
-	$(PY) -m pip install --quiet -e . --group dev
+	@$(PY) -m pip install --quiet --upgrade "pip>=25.1"
+	@$(PY) -m pip install --quiet -e . --group dev
 	@touch $(STAMP)
+	@echo "Installed: $(VENV)/bin/railguard"
 
 setup: $(STAMP) ## create .venv and install Railguard with its dev and test tools
 
 run: setup ## serve on 127.0.0.1:8000 (embedded PostgreSQL unless RAILGUARD_DATABASE_URL is set)
+	@echo "Starting railguard serve (the first start creates the database: about a minute)..."
 	$(VENV)/bin/railguard serve
+
+install-lsp: dist ## put railguard-lsp (and railguard) on your PATH with pipx, from the built wheel
+	$(PY) -m pipx install --force $$(ls dist/railguard-*.whl)
+	@echo "Installed. Check: railguard-lsp --version  (pipx's bin folder must be on PATH: pipx ensurepath)"
 
 test: setup test-python test-nvim test-vscode ## the whole suite: Python, Neovim and VS Code
 

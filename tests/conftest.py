@@ -22,7 +22,7 @@ from railguard.server.app import create_app
 from railguard.server.embedded_db import EmbeddedPostgres
 from railguard.server.migrations import migrate_up
 from railguard.server.settings import Settings
-from support import Api, ServedBackend, free_port, with_database
+from support import Api, ServedBackend, free_port, pg_home, with_database
 
 TEMPLATE = "railguard_template"
 _counter = itertools.count()
@@ -35,7 +35,7 @@ def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if given:
         yield given
         return
-    home = tmp_path_factory.mktemp("pg")
+    home = pg_home(tmp_path_factory.mktemp("pg"))
     embedded = EmbeddedPostgres(home)
     url = embedded.start()
     try:

@@ -5,20 +5,43 @@ is shared by every folder's conftest)."""
 
 from __future__ import annotations
 
+import os
 import secrets
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from aiohttp.test_utils import TestClient
-from testkit.served import ServedBackend, free_port
+from testkit.served import ServedBackend, free_port, wait_for_health
 
-__all__ = ["Account", "Api", "ServedBackend", "free_port", "with_database"]
+__all__ = [
+    "Account",
+    "Api",
+    "ServedBackend",
+    "free_port",
+    "pg_home",
+    "wait_for_health",
+    "with_database",
+]
 
 
 def with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def pg_home(base: Path) -> Path:
+    """A folder for an embedded cluster under a test's temporary `base`. As root the cluster
+    runs as a system user, which Railguard never lets through closed folders; pytest makes its
+    temporary folders 0700, so the test opens its own (execute only, no listing) up to /tmp."""
+    if os.geteuid() == 0:
+        for folder in [base, *base.parents]:
+            if folder == Path(tempfile.gettempdir()) or folder == folder.parent:
+                break
+            folder.chmod(folder.stat().st_mode | 0o001)
+    return base / "pg"
 
 
 @dataclass

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import sentry_sdk
 
-from support import ServedBackend
+from support import free_port, pg_home, wait_for_health
 
 
 def run(
@@ -120,18 +120,34 @@ def test_migrate_status_down_up(database_url: str) -> None:
 
 
 def test_serve_on_embedded_postgres_in_a_fresh_home(tmp_path: Path) -> None:
-    """What `make run` does: no database URL, so the embedded server is created and migrated."""
+    """What `make run` does: no database URL, so the embedded server is created and migrated,
+    saying so while it works; a second serve on the same home is refused."""
+    port = free_port()
+    home = pg_home(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAILGUARD_")}
+    env.update(RAILGUARD_HOME=str(home), RAILGUARD_LOG_LEVEL="INFO")
     log = tmp_path / "serve.log"
-    backend = ServedBackend(
-        None, log, env={"RAILGUARD_HOME": str(tmp_path / "home")}, health_timeout=90
-    )
-    try:
-        backend.start()
-    finally:
-        backend.stop(timeout=30)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "railguard.server", "serve", "--port", str(port)],
+            env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            wait_for_health(f"http://127.0.0.1:{port}", proc, log, timeout=90)
+            second = subprocess.run(
+                [sys.executable, "-m", "railguard.server", "serve", "--port", "0"],
+                env=env, capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+        finally:
+            proc.terminate()
+            proc.wait(30)
     text = log.read_text()
     assert "Next steps" in text and "project create" in text
-    assert not (tmp_path / "home" / "pgdata" / "postmaster.pid").exists(), "embedded PG stopped"
+    assert f"creating the embedded PostgreSQL cluster in {home}" in text
+    assert "applying database migrations" in text
+    assert second.returncode == 1 and "Traceback" not in second.stderr
+    assert f"already uses the embedded database in {home}" in second.stderr
+    assert not (home / "pgdata" / "postmaster.pid").exists(), "embedded PG stopped"
 
 
 def test_railguard_lsp_is_the_language_server_on_stdio(tmp_path: Path) -> None:

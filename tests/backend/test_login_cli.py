@@ -58,10 +58,11 @@ async def test_login_asks_on_a_terminal(served_backend: ServedBackend, tmp_path:
     email = await _email_of_new_user(served_backend, tmp_path)
     pid, fd = pty.fork()
     if pid == 0:  # child: the CLI on a real terminal
-        os.execve(sys.executable, [sys.executable, "-m", "railguard.server", "login"],
-                  _env(tmp_path))  # fmt: skip
+        # The default server is where `serve` listens with the same settings: just press Enter.
+        env = {**_env(tmp_path), "RAILGUARD_PORT": str(served_backend.port)}
+        os.execve(sys.executable, [sys.executable, "-m", "railguard.server", "login"], env)
     transcript = b""
-    answers = [(b"Server", served_backend.url), (b"Email", email), (b"Password", "correct horse")]
+    answers = [(b"Server", ""), (b"Email", email), (b"Password", "correct horse")]
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -76,6 +77,7 @@ async def test_login_asks_on_a_terminal(served_backend: ServedBackend, tmp_path:
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0, transcript.decode(errors="replace")
     assert b"logged in as" in transcript
+    assert f"Server [{served_backend.url}]:".encode() in transcript
     assert b"correct horse" not in transcript, "the password is not echoed"
 
 

@@ -26,7 +26,7 @@ from testkit.api import create_project, sign_up
 
 from railguard.server.embedded_db import EmbeddedPostgres
 from railguard.server.migrations import migrate_up
-from support import ServedBackend
+from support import ServedBackend, pg_home
 
 LONG = os.environ.get("RAILGUARD_LONG_TESTS") == "1"
 #: Long variants: `@slow` marks them `slow` and skips them unless RAILGUARD_LONG_TESTS=1. (Kept
@@ -213,7 +213,7 @@ async def start_database(home: Path) -> Database:
 @pytest.fixture
 async def own_database(tmp_path: Path) -> AsyncIterator[Database]:
     """A private embedded PostgreSQL with a migrated database, stopped at the end."""
-    db = await start_database(tmp_path / "pg")
+    db = await start_database(pg_home(tmp_path))
     try:
         yield db
     finally:

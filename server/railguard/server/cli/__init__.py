@@ -11,12 +11,40 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+import asyncpg
+from pydantic import ValidationError
+
 from railguard.server.cli.admin import add_admin_parsers, run_admin
-from railguard.server.cli.database import database_url
+from railguard.server.cli.database import database_url, require_schema
 from railguard.server.cli.output import CliError
 from railguard.server.embedded_db import EmbeddedDatabaseError
 from railguard.server.migrations import MigrationError
 from railguard.server.settings import Settings
+
+
+def settings_error(exc: ValidationError) -> str:
+    """One line naming the environment variable that is wrong and why."""
+    err = exc.errors()[0]
+    name = "RAILGUARD_" + "_".join(str(p) for p in err["loc"][:1]).upper()
+    value = err.get("input")
+    shown = "" if isinstance(value, dict) or "DATABASE_URL" in name else f"={value!r}"
+    return f"bad setting {name}{shown}: {err['msg']}"
+
+
+SERVE_ENVIRONMENT = """\
+environment (each also read by the admin commands, so their DSNs match):
+  RAILGUARD_DATABASE_URL   PostgreSQL URL; unset: the embedded PostgreSQL under RAILGUARD_HOME
+  RAILGUARD_HOME           embedded database folder (default: the user's data folder;
+                           /var/lib/railguard as root)
+  RAILGUARD_HOST, RAILGUARD_PORT
+                           where to listen, as --host/--port
+  RAILGUARD_PUBLIC_URL     base of DSNs and editor links (default: where the server listens)
+  RAILGUARD_TRUSTED_PROXIES
+                           comma-separated proxy addresses/networks whose X-Forwarded-For or
+                           Forwarded header names the client (default: none)
+  RAILGUARD_RETENTION_DAYS events older than this are deleted (default 90; 0 keeps all)
+  RAILGUARD_LOG_LEVEL      DEBUG, INFO (default), WARNING, ERROR
+"""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,9 +56,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command")
 
-    serve = sub.add_parser("serve", help="migrate the database and serve the API")
-    serve.add_argument("--host", default=None)
-    serve.add_argument("--port", type=int, default=None)
+    serve = sub.add_parser(
+        "serve", help="migrate the database and serve the API",
+        description="Claim the port, start (or create) the database, apply migrations, serve.",
+        epilog=SERVE_ENVIRONMENT, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    serve.add_argument(
+        "--host", default=None, help="address to listen on (default: RAILGUARD_HOST or 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=None,
+        help="port to listen on; 0 picks a free one (default: RAILGUARD_PORT or 8000)",
+    )  # fmt: skip
     serve.add_argument(
         "--workers", type=int, default=None,
         help="server processes sharing the port (default: the cores, at most 2)",
@@ -77,7 +114,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args_list[:1] == ["lsp"]:
         _become_language_server(args_list[1:])
     args = _parser().parse_args(args_list)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        sys.stderr.write(f"railguard: {settings_error(exc)}\n")
+        raise SystemExit(2) from None
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -85,6 +126,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         _dispatch(args, settings)
     except (CliError, MigrationError, EmbeddedDatabaseError) as exc:
         sys.stderr.write(f"railguard: {exc}\n")
+        raise SystemExit(1) from None
+    except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        sys.stderr.write(f"railguard: database error: {first}\n")
         raise SystemExit(1) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None
@@ -111,7 +156,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> None:
     elif args.command == "login":
         from railguard.server.cli.login import login
 
-        asyncio.run(login(args))
+        asyncio.run(login(args, settings.public_base))
     else:
         with database_url(settings) as url:
+            asyncio.run(require_schema(url))
             asyncio.run(run_admin(args.admin, args, settings, url))

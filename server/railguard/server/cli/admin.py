@@ -99,6 +99,22 @@ async def project_list(pool: asyncpg.Pool, args: argparse.Namespace, settings: S
     emit(data, as_json=args.json, text=table(data, ["id", "name", "repository", "owner"]))
 
 
+async def project_retention(
+    pool: asyncpg.Pool, args: argparse.Namespace, settings: Settings
+) -> None:
+    days = args.days or None
+    row = await db.queries.set_project_retention(pool, project_id=args.project, days=days)
+    if row is None:
+        raise CliError(f"no project with id {args.project}")
+    server_wide = f"{settings.retention_days} days" if settings.retention_days else "forever"
+    text = (
+        f"project {row['id']} keeps events {days} days"
+        if days
+        else f"project {row['id']} keeps events as long as the server ({server_wide})"
+    )
+    emit({"id": row["id"], "retention_days": days}, as_json=args.json, text=text)
+
+
 async def key_create(pool: asyncpg.Pool, args: argparse.Namespace, settings: Settings) -> None:
     await _owned_project(pool, args.project)
     key = await projects.create_key(
@@ -123,6 +139,16 @@ async def key_revoke(pool: asyncpg.Pool, args: argparse.Namespace, settings: Set
         pool, project_id=args.project, key_id=args.key_id, public_url=settings.public_base
     )
     emit(key, as_json=args.json, text=f"revoked key {key.id} ({key.public_key})")
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of days: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("days cannot be negative")
+    return value
 
 
 def add_admin_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -152,6 +178,13 @@ def add_admin_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(admin=project_create)
     p = paction.add_parser("list", parents=[common], help="list projects")
     p.set_defaults(admin=project_list)
+    p = paction.add_parser(
+        "retention", parents=[common],
+        help="keep a project's events fewer days than RAILGUARD_RETENTION_DAYS (0: the default)",
+    )  # fmt: skip
+    p.add_argument("--project", type=int, required=True)
+    p.add_argument("--days", type=_non_negative, required=True)
+    p.set_defaults(admin=project_retention)
 
     key = sub.add_parser("key", help="manage ingest keys (DSNs)")
     kaction = key.add_subparsers(dest="action", required=True)

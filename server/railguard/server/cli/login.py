@@ -13,8 +13,6 @@ from railguard.server.cli.output import CliError, emit
 from railguard.wire import models as w
 from railguard.wire.credentials import write_credentials
 
-_DEFAULT_SERVER = "http://127.0.0.1:8000"
-
 
 def _ask(prompt: str, default: str | None = None) -> str:
     if not sys.stdin.isatty():
@@ -24,8 +22,9 @@ def _ask(prompt: str, default: str | None = None) -> str:
     return answer or (default or "")
 
 
-async def login(args: argparse.Namespace) -> None:
-    server = (args.server or _ask("Server", _DEFAULT_SERVER)).rstrip("/")
+async def login(args: argparse.Namespace, default_server: str) -> None:
+    """`default_server`: the public URL the same settings give `serve`."""
+    server = (args.server or _ask("Server", default_server)).rstrip("/")
     email = args.email or _ask("Email")
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")

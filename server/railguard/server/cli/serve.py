@@ -1,12 +1,16 @@
-"""`railguard serve`: database, migrations, then the HTTP server, with next steps printed.
+"""`railguard serve`: claim the port, then the database and migrations, then the HTTP server.
 
-With `--workers N` (N > 1) the parent migrates once, then forks N worker processes that each run
-the whole application (their own pool, group-commit writer and live hub) on the same port with
-`SO_REUSEPORT`, so the kernel spreads connections over them. The live feed is LISTEN/NOTIFY
-driven, so every worker delivers every change; the ingest key cache and the per-key rate limit
-are per worker (a key may send up to N times its per-minute limit in all). SIGTERM or SIGINT to
-the parent stops every worker gracefully (each commits what it queued), then the parent stops
-the embedded PostgreSQL it started. Workers die with the parent (`PR_SET_PDEATHSIG` on Linux, a
+The listening socket is bound first, by the parent, without `SO_REUSEPORT`: a port that is
+taken (by anything, including another `railguard serve`) is an error before PostgreSQL is
+created, started or migrated. With `--workers N` (N > 1) the parent then forks N worker
+processes that inherit that one socket and accept from it; each runs the whole application
+(its own pool, group-commit writer, live hub). The live feed is LISTEN/NOTIFY driven, so every
+worker delivers every change.
+
+Stopping: SIGTERM or SIGINT to the parent stops every worker gracefully (each commits what it
+queued), then the parent stops the embedded PostgreSQL it started. Workers ignore SIGINT, which
+a terminal's Ctrl-C sends to the whole process group, and act on the parent's SIGTERM once, so a
+Ctrl-C is one quiet shutdown. Workers die with the parent (`PR_SET_PDEATHSIG` on Linux, a
 parent-pid watch elsewhere), so they never outlive it as orphans.
 """
 
@@ -15,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import errno
 import gc
 import logging
 import os
@@ -25,7 +30,6 @@ import threading
 import time
 from collections.abc import Iterator
 from types import FrameType
-from typing import Any
 
 from aiohttp import web
 
@@ -33,13 +37,13 @@ from railguard.server.app import create_app
 from railguard.server.cli.database import database_url
 from railguard.server.cli.output import CliError
 from railguard.server.migrations import migrate_up
-from railguard.server.settings import Settings
+from railguard.server.settings import Settings, served_url
 
 log = logging.getLogger(__name__)
 
 _NEXT_STEPS = """\
-Railguard is serving on http://{host}:{port}  (database: {where}{workers})
-
+Railguard is serving on {served}  (database: {where}{workers})
+{public}
 Next steps, in another terminal:
   1. Create a user:
        printf '%s\\n' 'a long passphrase' |
@@ -49,11 +53,12 @@ Next steps, in another terminal:
          --repo git@github.com:acme/shop.git --owner you@example.com
   3. Point your app's Sentry SDK at that DSN:  sentry_sdk.init(dsn="<the DSN>")
   4. Log the editor in:  .venv/bin/railguard login   (then enable the Neovim or VS Code client)
-Health: curl http://{host}:{port}/api/v1/health
+Health: curl {served}/api/v1/health
 """
 
 _STOP_TIMEOUT = 30.0  # the workers' own graceful shutdown is bounded by shutdown_timeout=10
 _PR_SET_PDEATHSIG = 1
+_BACKLOG = 1024
 
 
 def default_workers() -> int:
@@ -66,42 +71,96 @@ def serve(
 ) -> None:
     host = host or settings.host
     port = settings.port if port is None else port
-    count = default_workers() if workers is None else max(1, workers)
-    with database_url(settings) as url:
-        asyncio.run(migrate_up(url))
-        where = "RAILGUARD_DATABASE_URL" if settings.database_url else f"embedded, {settings.home}"
-        settings = settings.model_copy(update={"database_url": url})
-        if count == 1:
-            _announce(host, port, where, count)
-            _run(settings, host, port, reuse_port=False)
-            return
-        with _reserved_port(host, port) as bound:
-            _announce(host, bound, where, count)
-            code = _supervise(settings, host, bound, count)
+    count = default_workers() if workers is None else workers
+    if count < 1:
+        raise CliError(f"--workers must be at least 1, not {count}")
+    with bind_listener(host, port) as sock:
+        bound = int(sock.getsockname()[1])
+        settings = settings.model_copy(update={"host": host, "port": bound})
+        with database_url(settings, announce=True) as url:
+            log.info("applying database migrations")
+            asyncio.run(migrate_up(url))
+            where = (
+                "RAILGUARD_DATABASE_URL" if settings.database_url else f"embedded, {settings.home}"
+            )
+            settings = settings.model_copy(
+                update={"database_url": url, "public_url": settings.public_base}
+            )
+            _announce(settings, served_url(host, bound), where, count)
+            if count == 1:
+                _run(settings, sock, stop_signals=(signal.SIGINT, signal.SIGTERM))
+                return
+            code = _supervise(settings, sock, count)
         if code:
             raise SystemExit(code)
 
 
-def _announce(host: str, port: int, where: str, count: int) -> None:
+def banner_public_line(public: str, served: str) -> str:
+    if public == served:
+        return f"DSNs and editor links use {public}"
+    return (
+        f"DSNs and editor links use {public} (RAILGUARD_PUBLIC_URL), not {served} where this "
+        "server listens: make sure that address reaches it"
+    )
+
+
+def _announce(settings: Settings, served: str, where: str, count: int) -> None:
     workers = f", {count} worker processes" if count > 1 else ""
-    sys.stderr.write(_NEXT_STEPS.format(host=host, port=port, where=where, workers=workers))
+    public = banner_public_line(settings.public_base, served)
+    sys.stderr.write(_NEXT_STEPS.format(served=served, where=where, workers=workers, public=public))
     sys.stderr.flush()
 
 
-def _run(settings: Settings, host: str, port: int, *, reuse_port: bool) -> None:
+@contextlib.contextmanager
+def bind_listener(host: str, port: int) -> Iterator[socket.socket]:
+    """The server's one listening socket, bound now. No `SO_REUSEPORT`: with it a second server
+    would share the port and silently split the traffic. `SO_REUSEADDR` only lets a restart
+    bind while old connections linger in TIME_WAIT."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            hint = (
+                " (is another `railguard serve` running?)" if exc.errno == errno.EADDRINUSE else ""
+            )
+            raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}{hint}") from None
+        sock.set_inheritable(True)
+        yield sock
+    finally:
+        sock.close()
+
+
+def _run(settings: Settings, sock: socket.socket, *, stop_signals: tuple[int, ...]) -> None:
+    """Serve on `sock` until one of `stop_signals` arrives, then stop gracefully once (later
+    signals are ignored, so a second Ctrl-C cannot interrupt the shutdown half-way)."""
+    asyncio.run(_serve_until_signalled(settings, sock, stop_signals))
+
+
+async def _serve_until_signalled(
+    settings: Settings, sock: socket.socket, stop_signals: tuple[int, ...]
+) -> None:
     app = create_app(settings)
     app.on_startup.append(_freeze_gc)  # after the pool, writer and live hub have started
-    web.run_app(
-        app,
-        host=host,
-        port=port,
-        print=None,
-        access_log=None,
-        shutdown_timeout=10,
-        keepalive_timeout=75,
-        handle_signals=True,
-        reuse_port=reuse_port or None,
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in stop_signals:
+        loop.add_signal_handler(sig, stop.set)
+    runner = web.AppRunner(
+        app, handle_signals=False, access_log=None, shutdown_timeout=10, keepalive_timeout=75
     )
+    await runner.setup()
+    try:
+        await web.SockSite(runner, sock, backlog=_BACKLOG).start()
+        await stop.wait()
+    finally:
+        await runner.cleanup()
 
 
 async def _freeze_gc(app: web.Application) -> None:
@@ -112,22 +171,7 @@ async def _freeze_gc(app: web.Application) -> None:
     gc.freeze()
 
 
-@contextlib.contextmanager
-def _reserved_port(host: str, port: int) -> Iterator[int]:
-    """Bind (not listen) a reuse-port socket: it fails fast when the port is taken, turns port 0
-    into a real one that every worker then shares, and is closed once the workers are gone."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        yield int(sock.getsockname()[1])
-
-
-def _supervise(settings: Settings, host: str, port: int, count: int) -> int:
+def _supervise(settings: Settings, sock: socket.socket, count: int) -> int:
     """Fork the workers, forward SIGTERM/SIGINT to them, and reap them all; the exit code."""
     parent = os.getpid()
     children: set[int] = set()
@@ -135,6 +179,8 @@ def _supervise(settings: Settings, host: str, port: int, count: int) -> int:
 
     def stop(signum: int = signal.SIGTERM, frame: FrameType | None = None) -> None:
         nonlocal stopping
+        if stopping:
+            return
         stopping = True
         for pid in children:
             with contextlib.suppress(ProcessLookupError):
@@ -146,7 +192,7 @@ def _supervise(settings: Settings, host: str, port: int, count: int) -> int:
         for _ in range(count):
             pid = os.fork()
             if pid == 0:  # pragma: no cover - runs in the worker (covered by the CLI test)
-                _worker(settings, host, port, parent, previous)
+                _worker(settings, sock, parent)
             children.add(pid)
         deadline: float | None = None
         while children:
@@ -183,17 +229,15 @@ def _wait_any(deadline: float | None) -> tuple[int, int]:
         time.sleep(0.05)
 
 
-def _worker(
-    settings: Settings, host: str, port: int, parent: int, previous: dict[signal.Signals, Any]
-) -> None:
+def _worker(settings: Settings, sock: socket.socket, parent: int) -> None:
     """A forked worker: serve until told to stop, then leave without running the parent's
     cleanup (the embedded PostgreSQL belongs to the parent)."""
     code = 0
     try:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it sends SIGTERM
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         _die_with_parent(parent)
-        _run(settings, host, port, reuse_port=True)
+        _run(settings, sock, stop_signals=(signal.SIGTERM,))
     except BaseException:  # noqa: BLE001 - report anything, then leave with a failure code
         log.exception("worker %d failed", os.getpid())
         code = 1

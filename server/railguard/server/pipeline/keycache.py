@@ -25,6 +25,9 @@ class KeyInfo:
     path_rules: list[dict[str, Any]]
 
 
+_MISSING = object()
+
+
 class KeyCache:
     """Key → KeyInfo for `ttl` seconds. A revoke in this process takes effect at once
     (`forget`); other processes see it within `ttl`."""
@@ -34,8 +37,10 @@ class KeyCache:
         self._cache: TTLCache[str, KeyInfo | None] = TTLCache(maxsize=size, ttl=ttl)
 
     async def lookup(self, public_key: str) -> KeyInfo | None:
-        if public_key in self._cache:
-            return self._cache[public_key]
+        # One read: `in` then `[]` can straddle the TTL boundary and raise KeyError (a 500).
+        cached = self._cache.get(public_key, _MISSING)
+        if cached is not _MISSING:
+            return cached  # type: ignore[return-value]
         row = await queries.lookup_key(self._pool, public_key=public_key)
         info = None
         if row is not None:

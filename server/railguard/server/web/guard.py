@@ -43,7 +43,7 @@ _SESSION: web.RequestKey[WebSession | None] = web.RequestKey("web_session")
 def is_secure(request: web.Request) -> bool:
     """Cookies get `Secure` when the browser reached us over HTTPS (directly or via a proxy
     whose public URL is https)."""
-    return request.secure or request.app[SETTINGS].public_url.lower().startswith("https:")
+    return request.secure or request.app[SETTINGS].public_base.lower().startswith("https:")
 
 
 def safe_next(target: str | None) -> str:
