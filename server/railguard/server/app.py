@@ -9,9 +9,11 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from railguard.server import db
+from railguard.server.alerts.dispatcher import Dispatcher
 from railguard.server.endpoints import Endpoint
 from railguard.server.errors import error_middleware
 from railguard.server.keys import (
+    ALERTS,
     HASHER,
     KEY_CACHE,
     LIVE,
@@ -27,7 +29,16 @@ from railguard.server.pipeline.ratelimit import KeyRateLimiter
 from railguard.server.pipeline.writer import EventWriter
 from railguard.server.security import password_hasher
 from railguard.server.settings import Settings
-from railguard.server.views import accounts, health, incidents, ingest, live, pages, projects
+from railguard.server.views import (
+    accounts,
+    alerts,
+    health,
+    incidents,
+    ingest,
+    live,
+    pages,
+    projects,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +50,7 @@ def all_endpoints() -> list[Endpoint]:
         *projects.ENDPOINTS,
         *incidents.ENDPOINTS,
         *live.ENDPOINTS,
+        *alerts.ENDPOINTS,
     ]
 
 
@@ -81,8 +93,14 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     )
     writer.start()
     app[WRITER] = writer
+    if settings.alerts_enabled:
+        dispatcher = Dispatcher(pool, settings)
+        dispatcher.start()
+        app[ALERTS] = dispatcher
     yield
     await writer.stop()
+    if ALERTS in app:
+        await app[ALERTS].stop()
     await hub.stop()
     await pool.close()
 
