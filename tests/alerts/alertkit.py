@@ -100,7 +100,7 @@ class _Handler:
             msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
             assert isinstance(msg, EmailMessage)
             auth = session.auth_data
-            login = auth.login.decode() if isinstance(auth, LoginPassword) else None
+            login = auth.decode() if isinstance(auth, bytes) else None
             self.sink.mails.append(
                 Mail(envelope.mail_from, list(envelope.rcpt_tos), msg,
                      session.ssl is not None, login)
@@ -128,7 +128,7 @@ class SmtpSink:
             and data.login.decode() == self.username
             and data.password.decode() == self.password
         )
-        return AuthResult(success=ok, handled=False)
+        return AuthResult(success=ok, handled=False, auth_data=data.login if ok else None)
 
     def start(self) -> SmtpSink:
         kwargs: dict[str, Any] = {}
