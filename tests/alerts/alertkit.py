@@ -4,6 +4,7 @@ checks the HMAC signature of every request. Both can be told to refuse the next 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 import email.policy
@@ -92,6 +93,8 @@ class _Handler:
         self.sink = sink
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.sink.delay:
+            await asyncio.sleep(self.sink.delay)
         with self.sink.lock:
             if self.sink.refuse > 0:
                 self.sink.refuse -= 1
@@ -119,6 +122,7 @@ class SmtpSink:
     mails: list[Mail] = field(default_factory=list)
     refuse: int = 0
     refused: int = 0
+    delay: float = 0.0  # seconds before answering each message
     lock: threading.Lock = field(default_factory=threading.Lock)
     _controller: Controller | None = None
 
