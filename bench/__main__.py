@@ -24,6 +24,7 @@ from typing import Any
 import asyncpg
 
 from bench import sdk_events
+from bench.alert_scenarios import SmtpSink, scenario_ingest_to_email
 from bench.cpu import postmaster_pid
 from bench.editor_scenarios import (
     scenario_editor_query,
@@ -70,11 +71,13 @@ async def main_async(args: argparse.Namespace, run: Run) -> None:
 async def _scenarios(args: argparse.Namespace, run: Run, db_url: str, say: Any) -> None:
     port, noop_port = free_port(), free_port()
     workers = ["--workers", str(args.workers)] if args.workers else []
+    smtp = SmtpSink().start()
     server = run.spawn(
         "server", [PY, "-m", "railguard.server", "serve", "--port", str(port), *workers],
         {"RAILGUARD_DATABASE_URL": db_url, "RAILGUARD_PUBLIC_URL": f"http://127.0.0.1:{port}",
          "RAILGUARD_ARGON2_MEMORY_KIB": "1024", "RAILGUARD_ARGON2_TIME_COST": "1",
-         "RAILGUARD_LOG_LEVEL": "WARNING", "RAILGUARD_DEFAULT_KEY_RATE_PER_MINUTE": "100000000"},
+         "RAILGUARD_LOG_LEVEL": "WARNING", "RAILGUARD_DEFAULT_KEY_RATE_PER_MINUTE": "100000000",
+         **smtp.env()},
     )  # fmt: skip
     noop = run.spawn("noop", [PY, "-m", "bench.noop_server", str(noop_port)])
     url, noop_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{noop_port}"
@@ -103,12 +106,22 @@ async def _scenarios(args: argparse.Namespace, run: Run, db_url: str, say: Any) 
         ("acknowledgement latency at half the maximum",
          lambda: scenario_latency(run, backend, templates, server.popen.pid)),
         ("ingest -> editor", lambda: scenario_ingest_to_editor(run, backend, app_root, templates)),
+        ("ingest -> alert email", lambda: scenario_ingest_to_email(run, backend, smtp)),
         ("editor query on 10k incidents / 1M events",
          lambda: scenario_editor_query(run, backend, db_url, run.work / "seeded-repo")),
         ("language server: placement", lambda: _sync(scenario_placement, run)),
         ("language server: memory",
          lambda: scenario_lsp_memory(run, backend, run.work / "seeded-repo")),
     ]  # fmt: skip
+    try:
+        await _run_steps(args, run, steps, server, say)
+    finally:
+        smtp.stop()
+
+
+async def _run_steps(
+    args: argparse.Namespace, run: Run, steps: list[tuple[str, Any]], server: Any, say: Any
+) -> None:
     for title, step in steps:
         if args.only and not any(o in title for o in args.only):
             continue
