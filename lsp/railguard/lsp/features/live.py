@@ -13,6 +13,8 @@ import asyncio
 import logging
 import os
 
+from lsprotocol import types
+
 from railguard.lsp import config
 from railguard.lsp.backend import BackendError
 from railguard.lsp.features import documents
@@ -43,6 +45,14 @@ async def follow(ls: RailguardServer, state: ProjectState) -> None:
             return
         ls.apply_incident(change.incident)
         state.seq = change.seq
+        if change.kind == "new" and ls.options.notify_new_incidents:
+            ls.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Info,
+                    message=f"Railguard: new incident: {change.incident.title} "
+                    f"({change.incident.url})",
+                )
+            )
         for uri in project_uris(ls, state.project_id):
             documents.schedule(ls, uri, 0.02)
         ls.notify_status()
