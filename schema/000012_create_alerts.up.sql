@@ -61,11 +61,13 @@ CREATE TABLE alert_preferences (
 -- The transactional outbox: an alert decided in the transaction that changed the incident.
 -- dedupe_key makes a decision idempotent (the change_seq for new/regressed, the window for a
 -- spike, the open episode for an escalation).
+-- No foreign keys: their per-row checks were most of the writer's cost for a batch of new
+-- incidents (docs/alerts.md); a decision whose rule or incident is gone is skipped when expanded.
 CREATE TABLE alert_outbox (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    project_id   bigint NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
-    rule_id      bigint REFERENCES alert_rules (id) ON DELETE CASCADE,
-    incident_id  bigint REFERENCES incidents (id) ON DELETE CASCADE,
+    project_id   bigint NOT NULL,
+    rule_id      bigint,
+    incident_id  bigint,
     trigger      text NOT NULL CHECK (trigger IN ('new', 'regressed', 'spike', 'escalation',
                                                   'test')),
     dedupe_key   text NOT NULL,

@@ -21,6 +21,7 @@ async def evaluate_rules(pool: asyncpg.Pool, settings: Settings) -> int | None:
         )
         if claimed is None:
             return None
+        await queries.prune_alerts(conn)
         spikes: int = await queries.evaluate_spikes(conn)
         escalations: int = await queries.evaluate_escalations(conn)
         if spikes or escalations:

@@ -75,8 +75,11 @@ async def expand_once(pool: asyncpg.Pool, settings: Settings) -> int:
         items = [
             Decided(r["id"], r["project_id"], r["incident_id"], r["trigger"],
                     tuple(r["channel_ids"] or ()))
-            for r in rows
+            for r in rows if r["live"]
         ]  # fmt: skip
+        await queries.mark_expanded(conn, ids=[r["id"] for r in rows])
+        if not items:
+            return len(rows)
         project_ids = sorted({i.project_id for i in items})
         channels = await load_channels(conn, project_ids)
         members = await load_members(conn, project_ids)
@@ -92,5 +95,4 @@ async def expand_once(pool: asyncpg.Pool, settings: Settings) -> int:
             burst_limit=settings.alert_burst_limit, burst_hold=settings.alert_burst_hold_seconds,
         )  # fmt: skip
         await write_deliveries(conn, planned, settings)
-        await queries.mark_expanded(conn, ids=[i.id for i in items])
-        return len(items)
+        return len(rows)

@@ -12,10 +12,12 @@ WITH decided AS (
       AND (cardinality(r.environments) = 0 OR r.environments && i.environments)
       AND (cardinality(r.levels) = 0 OR i.level = ANY (r.levels))
       AND (r.path_prefix IS NULL OR starts_with(coalesce(i.frame_path, ''), r.path_prefix))
-      AND NOT EXISTS (
+      -- Throttle. A new incident cannot have been alerted yet; testing only regressions also
+      -- keeps this a per-row index probe instead of an anti-join over the rule's whole outbox.
+      AND (i.change_kind = 'new' OR NOT EXISTS (
           SELECT 1 FROM alert_outbox o
           WHERE o.rule_id = r.id AND o.incident_id = i.id
-            AND o.created_at > now() - make_interval(mins => r.throttle_minutes))
+            AND o.created_at > now() - make_interval(mins => r.throttle_minutes)))
     ON CONFLICT DO NOTHING
     RETURNING 1
 )
@@ -94,9 +96,16 @@ RETURNING name;
 
 -- name: claim_outbox
 -- Decided alerts not yet turned into deliveries; locked so one dispatcher expands each.
+-- `live` is false when its rule, incident or project went away since (the outbox has no
+-- foreign keys): such a decision is marked expanded and sends nothing.
 SELECT o.id, o.project_id, o.rule_id, o.incident_id, o.trigger, o.detail,
-       r.kind AS rule_kind, r.channel_ids
-FROM alert_outbox o LEFT JOIN alert_rules r ON r.id = o.rule_id
+       r.kind AS rule_kind, r.channel_ids,
+       (r.id IS NOT NULL OR o.rule_id IS NULL) AND p.deleted_at IS NULL
+       AND (o.incident_id IS NULL OR EXISTS (SELECT 1 FROM incidents i WHERE i.id = o.incident_id))
+       AS live
+FROM alert_outbox o
+LEFT JOIN alert_rules r ON r.id = o.rule_id
+LEFT JOIN projects p ON p.id = o.project_id
 WHERE o.expanded_at IS NULL
 ORDER BY o.id
 LIMIT :limit
@@ -225,3 +234,12 @@ UPDATE alert_preferences SET last_digest_at = now() WHERE user_id = :user_id AND
 
 -- name: notify_alerts!
 SELECT pg_notify('railguard_alerts', '');
+
+-- name: prune_alerts!
+-- Expanded decisions outlive the longest throttle window (7 days), then go; the delivery log
+-- keeps finished deliveries for 90 days.
+WITH gone AS (
+    DELETE FROM alert_outbox WHERE expanded_at < now() - interval '8 days'
+)
+DELETE FROM alert_deliveries
+WHERE status IN ('delivered', 'failed', 'digested') AND updated_at < now() - interval '90 days';
