@@ -172,7 +172,9 @@ def main() -> None:
         run.results["total_seconds"] = round(time.perf_counter() - began, 1)
         args.out.write_text(json.dumps(run.results, indent=2, default=str) + "\n")
         print()  # noqa: T201
-        done = "ingest_small" in run.results or "latency_half_max" in run.results
+        done = any(
+            k in run.results for k in ("ingest_small", "latency_half_max", "ingest_to_email")
+        )
         print(table(run.results) if done else "(incomplete run)")  # noqa: T201
         print(f"\nresults: {args.out}  ({run.results['total_seconds']} s)")  # noqa: T201
         if not args.keep:
