@@ -176,12 +176,14 @@ class Hook:
 
 class WebhookReceiver:
     """aiohttp on 127.0.0.1: POST /<anything>; records each request and whether its signature
-    verified with `secret`; answers 500 to the next `fail` requests, 401 to a bad signature."""
+    verified with `secret`; answers `fail_status` (500) to the next `fail` requests and 401 to
+    a bad signature."""
 
     def __init__(self, secret: str | None = None) -> None:
         self.secret = secret
         self.hooks: list[Hook] = []
         self.fail = 0
+        self.fail_status = 500
         app = web.Application()
         app.router.add_post("/{tail:.*}", self._receive)
         self.server = TestServer(app, host="127.0.0.1", port=free_port())
@@ -194,7 +196,7 @@ class WebhookReceiver:
             status = 401
         elif self.fail > 0:
             self.fail -= 1
-            status = 500
+            status = self.fail_status
         key = request.headers.get("X-Railguard-Idempotency-Key", "")
         self.hooks.append(Hook(request.path, key, orjson.loads(raw), signed, status))
         return web.Response(status=status, text="ok" if status == 200 else "nope")

@@ -112,3 +112,53 @@ async def test_slack_discord_and_teams_payloads(api: Api) -> None:
 
 def discord_id(body: dict[str, Any]) -> str:
     return str(body["embeds"][0]["url"].rsplit("/", 1)[1])
+
+
+async def test_a_4xx_is_final_and_visible_at_once(api: Api) -> None:
+    async with WebhookReceiver(SECRET) as receiver:
+        receiver.fail, receiver.fail_status = 5, 404
+        ctx = await new_project(api)
+        channel = await _channel(ctx, name="ops", kind="webhook", url=receiver.url(), secret=SECRET)
+        await _only_webhooks(ctx, channel["id"])
+        await ctx.send(event_envelope(sentry_event()))
+
+        async def failed() -> dict[str, Any] | None:
+            resp = await ctx.client.get(
+                f"/api/v1/projects/{ctx.pid}/alerts/deliveries?status=failed", headers=ctx.headers
+            )
+            items = (await resp.json())["items"]
+            return items[0] if items else None
+
+        log = await wait_for(failed, timeout=15, what="a failed delivery")
+        assert log["attempts"] == 1 and log["last_error"].startswith("HTTP 404")
+        assert [h.status for h in receiver.hooks] == [404]
+
+
+async def test_a_decision_whose_rule_was_deleted_sends_nothing(api: Api, database_url: str) -> None:
+    from e2e import sql
+
+    async with WebhookReceiver(SECRET) as receiver:
+        ctx = await new_project(api)
+        channel = await _channel(ctx, name="ops", kind="webhook", url=receiver.url(), secret=SECRET)
+        await _only_webhooks(ctx, channel["id"])
+        # A decision whose rule is deleted before it is expanded (one statement, so the
+        # dispatcher cannot expand in between).
+        await sql(
+            database_url,
+            "WITH r AS (DELETE FROM alert_rules WHERE project_id = $1 AND kind = 'new' "
+            "RETURNING id) INSERT INTO alert_outbox (project_id, rule_id, incident_id, trigger, "
+            "dedupe_key) SELECT $1, id, NULL, 'new', 'manual' FROM r",
+            ctx.pid,
+        )
+
+        async def expanded() -> bool:
+            rows = await sql(
+                database_url, "SELECT expanded_at FROM alert_outbox WHERE project_id = $1", ctx.pid
+            )
+            return bool(rows) and all(r[0] is not None for r in rows)
+
+        await wait_for(expanded, what="the orphan decision expanded")
+        resp = await ctx.client.get(
+            f"/api/v1/projects/{ctx.pid}/alerts/deliveries", headers=ctx.headers
+        )
+        assert (await resp.json())["items"] == [] and receiver.hooks == []

@@ -123,7 +123,7 @@ async def send_one(
         await email.send(settings, msg)
         return
     if row["url"] is None:
-        raise DeliveryError("the channel was deleted")
+        raise DeliveryError("the channel was deleted", permanent=True)
     body = orjson.dumps(render.webhook_payload(kind, alert))
     await webhook.send(session, row["url"], body, alert.idempotency_key, row["secret"])
 
@@ -145,32 +145,32 @@ async def deliver_once(
         outcomes = await asyncio.gather(
             *(_attempt(r, a, settings, session) for r, a in zip(rows, alerts, strict=True))
         )
-        for row, alert, error in zip(rows, alerts, outcomes, strict=True):
+        for row, alert, (error, final) in zip(rows, alerts, outcomes, strict=True):
             delay = retry_delay(
                 row["attempts"] + 1, base=settings.alert_retry_base_seconds,
                 cap=settings.alert_retry_cap_seconds, jitter=random.random(),
             )  # fmt: skip
             await queries.record_attempt(
                 conn, id=row["id"], ok=error is None, error=error, retry_in=delay,
-                subject=render.subject(alert),
+                final=final, subject=render.subject(alert),
             )  # fmt: skip
         return len(rows)
 
 
 async def _attempt(
     row: asyncpg.Record, alert: render.Alert, settings: Settings, session: aiohttp.ClientSession
-) -> str | None:
-    """None when delivered, else the reason (for the delivery log)."""
+) -> tuple[str | None, bool]:
+    """(None, _) when delivered, else the reason for the delivery log and whether it is final."""
     try:
         await asyncio.wait_for(
             send_one(row, alert, settings, session), settings.smtp_timeout_seconds + 5
         )
     except DeliveryError as exc:
         log.info("delivery %s failed: %s", row["idempotency_key"], exc)
-        return str(exc)
+        return str(exc), exc.permanent
     except TimeoutError:
-        return "timed out"
+        return "timed out", False
     except Exception as exc:  # noqa: BLE001 - a bug in one delivery must not stop the others
         log.exception("delivery %s failed unexpectedly", row["idempotency_key"])
-        return f"internal error: {type(exc).__name__}"
-    return None
+        return f"internal error: {type(exc).__name__}", False
+    return None, False

@@ -202,7 +202,8 @@ UPDATE alert_deliveries SET
     attempts = attempts + 1,
     subject = :subject,
     status = CASE WHEN :ok THEN 'delivered'
-                  WHEN now() + make_interval(secs => :retry_in) > give_up_at THEN 'failed'
+                  WHEN :final OR now() + make_interval(secs => :retry_in) > give_up_at
+                  THEN 'failed'
                   ELSE 'pending' END,
     delivered_at = CASE WHEN :ok THEN now() ELSE delivered_at END,
     next_attempt_at = CASE WHEN :ok THEN next_attempt_at

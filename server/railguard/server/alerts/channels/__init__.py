@@ -2,4 +2,9 @@
 
 
 class DeliveryError(Exception):
-    """This attempt failed; the dispatcher retries with backoff until it gives up."""
+    """This attempt failed; the dispatcher retries with backoff until it gives up, or at once
+    when `permanent` (a retry cannot succeed: the channel is gone, the receiver said 4xx)."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent

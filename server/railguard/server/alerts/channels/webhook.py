@@ -14,6 +14,8 @@ from railguard.server.alerts.channels import DeliveryError
 SIGNATURE_HEADER = "X-Railguard-Signature"
 TIMESTAMP_HEADER = "X-Railguard-Timestamp"
 KEY_HEADER = "X-Railguard-Idempotency-Key"
+# Client errors worth retrying (timeouts, conflicts, rate limits); any other 4xx is final.
+_RETRYABLE = {408, 409, 425, 429}
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -46,6 +48,9 @@ async def send(
         ) as resp:  # fmt: skip
             text = (await resp.content.read(300)).decode(errors="replace")
             if not 200 <= resp.status < 300:
-                raise DeliveryError(f"HTTP {resp.status}: {text}".strip()[:500])
+                permanent = 400 <= resp.status < 500 and resp.status not in _RETRYABLE
+                raise DeliveryError(
+                    f"HTTP {resp.status}: {text}".strip()[:500], permanent=permanent
+                )
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         raise DeliveryError(f"webhook: {str(exc) or type(exc).__name__}"[:500]) from exc
