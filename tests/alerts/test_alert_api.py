@@ -41,6 +41,9 @@ async def test_rules_crud_and_validation(api: Api) -> None:
         {"name": "x", "kind": "new", "channel_ids": [987654]},  # not this project's
         {"name": "x", "kind": "new", "surprise": 1},
         {"name": "", "kind": "new"},
+        {"name": "nul\u0000", "kind": "new"},
+        {"name": "x", "kind": "new", "environments": ["prod\u0000"]},
+        {"name": "x", "kind": "new", "channel_ids": [2**70]},
     ]
     for body in bad:
         resp = await ctx.client.post(_p(ctx, "rules"), json=body, headers=ctx.headers)

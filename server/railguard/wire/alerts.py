@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from railguard.wire.models import Level, Request, Response
 
@@ -14,10 +14,21 @@ ChannelKind = Literal["email", "webhook", "slack", "discord", "teams"]
 DeliveryStatus = Literal["pending", "held", "delivered", "failed", "digested"]
 DeliveryKind = Literal["alert", "summary", "digest", "test"]
 PreferenceChannel = Literal["email"]
+Id = Annotated[int, Field(ge=1, le=2**62)]
+
+
+def _no_nul(value: Any) -> Any:
+    """PostgreSQL text cannot hold NUL: refuse it here (422) rather than fail at the database."""
+    items = value if isinstance(value, list) else [value]
+    if any(isinstance(v, str) and "\x00" in v for v in items):
+        raise ValueError("must not contain NUL characters")
+    return value
 
 
 class AlertRuleRequest(Request):
     """A rule: which incidents deserve an alert, filtered, and where it goes."""
+
+    _text = field_validator("*")(_no_nul)
 
     name: str = Field(min_length=1, max_length=200)
     kind: RuleKind
@@ -42,7 +53,7 @@ class AlertRuleRequest(Request):
     throttle_minutes: int = Field(
         default=60, ge=0, le=10080, description="At most one alert per incident per window."
     )
-    channel_ids: list[int] = Field(
+    channel_ids: list[Id] = Field(
         default_factory=list, max_length=50, description="Empty: every channel of the project."
     )
 
@@ -76,6 +87,8 @@ class AlertRule(Response):
 
 class AlertChannelRequest(Request):
     """email (no recipients: the project's members) or a webhook URL of one of the flavours."""
+
+    _text = field_validator("*")(_no_nul)
 
     name: str = Field(min_length=1, max_length=200)
     kind: ChannelKind
@@ -137,7 +150,7 @@ class AlertPreferences(Response):
 
 
 class AlertTestRequest(Request):
-    channel_id: int | None = Field(default=None, description="Only this channel (default: all).")
+    channel_id: Id | None = Field(default=None, description="Only this channel (default: all).")
 
 
 class AlertDelivery(Response):
