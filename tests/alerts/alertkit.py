@@ -31,6 +31,10 @@ from cryptography.x509.oid import NameOID
 from railguard.server.settings import Settings
 from support import free_port
 
+#: Bound of every wait in the alert tests: generous, because the suite runs on loaded machines;
+#: a passing wait returns as soon as its condition holds.
+WAIT = 60.0
+
 
 def self_signed_cert(folder: Path) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1 and localhost, and its key (PEM files)."""

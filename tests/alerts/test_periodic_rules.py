@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from alertkit import SmtpSink
+from alertkit import WAIT, SmtpSink
 from e2e import Ctx, event_envelope, new_project, sentry_event, sql, wait_for
 
 from support import Api
@@ -35,12 +35,14 @@ async def test_a_spike_over_the_threshold_alerts_once(
     rows = await sql(database_url, "SELECT count(*) FROM alert_outbox WHERE trigger = 'spike'")
     for _ in range(3):
         await ctx.send(event_envelope(sentry_event()))
-    (mail,) = await wait_for(lambda: _mail_with(smtp, "Spike"), timeout=15, what="spike mail")
+    (mail,) = await wait_for(lambda: _mail_with(smtp, "Spike"), timeout=WAIT, what="spike mail")
     counted = re.search(r"(\d+) events in 5 min \(usual 0.0\)", mail.part("plain"))
     assert counted is not None and 4 < int(counted[1]) <= 6
     for _ in range(3):
         await ctx.send(event_envelope(sentry_event()))
-    await wait_for(lambda: _evaluated_twice(database_url), what="two more evaluations")
+    await wait_for(
+        lambda: _evaluated_twice(database_url), what="two more evaluations", timeout=WAIT
+    )
     rows = await sql(database_url, "SELECT count(*) FROM alert_outbox WHERE trigger = 'spike'")
     assert rows[0][0] == 1  # throttled: one per incident per rule per hour
 
@@ -57,7 +59,7 @@ async def _evaluated_twice(database_url: str) -> bool:
         )
         return bool(again[0] > first)
 
-    await wait_for(later, what="an evaluation")
+    await wait_for(later, what="an evaluation", timeout=WAIT)
     return True
 
 
@@ -66,7 +68,7 @@ async def test_escalation_after_n_hours_open(api: Api, smtp: SmtpSink, database_
     await _rule(ctx, name="stuck", kind="escalation", after_hours=0.0005, levels=["error"])
     await ctx.send(event_envelope(sentry_event()))
     (mail,) = await wait_for(
-        lambda: _mail_with(smtp, "Still open"), timeout=15, what="escalation mail"
+        lambda: _mail_with(smtp, "Still open"), timeout=WAIT, what="escalation mail"
     )
     assert "open for" in mail.part("plain")
 
@@ -83,12 +85,14 @@ async def test_digest_readers_get_one_digest_instead(
     for n in range(3):
         await ctx.send(event_envelope(sentry_event(f"Digest{n}Error")))
     # Held until the digest is due (a day by default): nothing mailed meanwhile.
-    rows = await wait_for(lambda: _held(database_url, 3), what="three alerts held for the digest")
+    rows = await wait_for(
+        lambda: _held(database_url, 3), what="three alerts held for the digest", timeout=WAIT
+    )
     assert len(rows) == 3 and smtp.snapshot() == []
     await sql(
         database_url, "UPDATE alert_preferences SET last_digest_at = now() - interval '2 days'"
     )
-    (mail,) = await wait_for(lambda: _mail_with(smtp, "digest"), timeout=15, what="the digest")
+    (mail,) = await wait_for(lambda: _mail_with(smtp, "digest"), timeout=WAIT, what="the digest")
     assert mail.message["Subject"] == "[Railguard] Daily digest for app: 3 incidents"
     assert all(f"Digest{n}Error" in mail.part("plain") for n in range(3))
     statuses = await sql(database_url, "SELECT kind, status FROM alert_deliveries ORDER BY id")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from alertkit import SmtpSink, alert_settings, self_signed_cert
+from alertkit import WAIT, SmtpSink, alert_settings, self_signed_cert
 from e2e import wait_for
 
 from railguard.server.app import create_app
@@ -59,7 +59,7 @@ async def test_starttls_and_auth(database_url: str, tls_smtp: SmtpSink, tmp_path
     )  # fmt: skip
     async with _client(settings) as client:
         await _test_alert(Api(client))
-        mails = await wait_for(lambda: _some(tls_smtp), timeout=15, what="the test mail")
+        mails = await wait_for(lambda: _some(tls_smtp), timeout=WAIT, what="the test mail")
         assert mails[0].tls and mails[0].login == USER
         assert mails[0].message["Subject"].startswith("[Railguard] Test alert for app")
 
@@ -86,7 +86,7 @@ async def test_a_wrong_password_is_a_visible_failure(database_url: str, tls_smtp
             items = (await resp.json())["items"]
             return items[0] if items else None
 
-        log = await wait_for(failed, timeout=15, what="the delivery given up")
+        log = await wait_for(failed, timeout=WAIT, what="the delivery given up")
         assert log["id"] == queued[0]["id"] and log["attempts"] >= 1
         assert "535" in log["last_error"] or "auth" in log["last_error"].lower()
         assert tls_smtp.snapshot() == []
@@ -103,15 +103,15 @@ async def test_the_cli_sends_a_test_alert(api: Api, smtp: SmtpSink, database_url
     done = subprocess.run(
         [sys.executable, "-m", "railguard.server", "alerts", "test", "--project",
          str(project["id"]), "--json"],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env, capture_output=True, text=True, timeout=WAIT,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert owner.email in done.stdout
-    mails = await wait_for(lambda: _some(smtp), timeout=10, what="the CLI's test mail")
+    mails = await wait_for(lambda: _some(smtp), timeout=WAIT, what="the CLI's test mail")
     assert mails[0].recipients == [owner.email]
     missing = subprocess.run(
         [sys.executable, "-m", "railguard.server", "alerts", "test", "--project", "999999"],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env, capture_output=True, text=True, timeout=WAIT,
     )  # fmt: skip
     assert missing.returncode == 1
     assert missing.stderr.strip() == "railguard: no project with id 999999"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from alertkit import WebhookReceiver, verify_signature
+from alertkit import WAIT, WebhookReceiver, verify_signature
 from e2e import Ctx, event_envelope, new_project, sentry_event, wait_for
 
 from support import Api
@@ -40,7 +40,7 @@ async def test_a_signed_generic_webhook_carries_the_incident(api: Api) -> None:
         assert channel["has_secret"] is True and "secret" not in channel
         await _only_webhooks(ctx, channel["id"])
         await ctx.send(event_envelope(sentry_event()))
-        (hook,) = await wait_for(lambda: _delivered(receiver, 1), what="one webhook")
+        (hook,) = await wait_for(lambda: _delivered(receiver, 1), what="one webhook", timeout=WAIT)
         assert hook.signed
         body = hook.body
         assert body["type"] == "alert" and body["idempotency_key"] == hook.key
@@ -74,7 +74,7 @@ async def test_receiver_500_then_200_delivers_with_one_key(api: Api) -> None:
         channel = await _channel(ctx, name="ops", kind="webhook", url=receiver.url(), secret=SECRET)
         await _only_webhooks(ctx, channel["id"])
         await ctx.send(event_envelope(sentry_event()))
-        await wait_for(lambda: _delivered(receiver, 1), timeout=15, what="delivery after 500s")
+        await wait_for(lambda: _delivered(receiver, 1), timeout=WAIT, what="delivery after 500s")
         assert [h.status for h in receiver.hooks] == [500, 500, 200]
         assert len({h.key for h in receiver.hooks}) == 1
         resp = await ctx.client.get(
@@ -94,7 +94,7 @@ async def test_slack_discord_and_teams_payloads(api: Api) -> None:
         ]
         await _only_webhooks(ctx, *ids)
         await ctx.send(event_envelope(sentry_event()))
-        hooks = await wait_for(lambda: _delivered(receiver, 3), what="three webhooks")
+        hooks = await wait_for(lambda: _delivered(receiver, 3), what="three webhooks", timeout=WAIT)
         by_path = {h.path: h.body for h in hooks}
         slack = by_path["/slack"]
         assert slack["text"].startswith("[Railguard] New incident")
@@ -129,7 +129,7 @@ async def test_a_4xx_is_final_and_visible_at_once(api: Api) -> None:
             items = (await resp.json())["items"]
             return items[0] if items else None
 
-        log = await wait_for(failed, timeout=15, what="a failed delivery")
+        log = await wait_for(failed, timeout=WAIT, what="a failed delivery")
         assert log["attempts"] == 1 and log["last_error"].startswith("HTTP 404")
         assert [h.status for h in receiver.hooks] == [404]
 
@@ -157,7 +157,7 @@ async def test_a_decision_whose_rule_was_deleted_sends_nothing(api: Api, databas
             )
             return bool(rows) and all(r[0] is not None for r in rows)
 
-        await wait_for(expanded, what="the orphan decision expanded")
+        await wait_for(expanded, what="the orphan decision expanded", timeout=WAIT)
         resp = await ctx.client.get(
             f"/api/v1/projects/{ctx.pid}/alerts/deliveries", headers=ctx.headers
         )
