@@ -46,11 +46,13 @@ class Member:
     digest: bool = False
 
     def wants(self, trigger: str) -> bool:
+        if trigger == "test":  # asked for by a person: preferences do not silence it
+            return True
         if not self.enabled or self.quiet:
             return False
         if self.channels is not None and "email" not in self.channels:
             return False
-        return trigger == "test" or self.rule_kinds is None or trigger in self.rule_kinds
+        return self.rule_kinds is None or trigger in self.rule_kinds
 
 
 @dataclass(frozen=True, slots=True)
