@@ -25,6 +25,7 @@ import asyncpg
 from testkit.served import free_port, wait_for_health
 
 from bench import sdk_events
+from bench.alert_scenarios import SmtpSink, scenario_ingest_to_email
 from bench.cpu import postmaster_pid
 from bench.editor_scenarios import (
     scenario_editor_query,
@@ -70,7 +71,8 @@ async def main_async(args: argparse.Namespace, run: Run) -> None:
 
 
 async def _scenarios(args: argparse.Namespace, run: Run, db_url: str, say: Any) -> None:
-    server = await asyncio.to_thread(run.serve, db_url, args.workers)
+    smtp = SmtpSink().start()
+    server = await asyncio.to_thread(run.serve, db_url, args.workers, smtp.env())
     noop_port = free_port()
     noop = run.spawn("noop", [PY, "-m", "bench.noop_server", str(noop_port)])
     noop_url = f"http://127.0.0.1:{noop_port}"
@@ -98,6 +100,7 @@ async def _scenarios(args: argparse.Namespace, run: Run, db_url: str, say: Any) 
         ("acknowledgement latency at half the maximum",
          lambda: scenario_latency(run, backend, templates, server.pid)),
         ("ingest -> editor", lambda: scenario_ingest_to_editor(run, backend, app_root, templates)),
+        ("ingest -> alert email", lambda: scenario_ingest_to_email(run, backend, smtp)),
         ("editor query on 10k incidents / 1M events",
          lambda: scenario_editor_query(run, backend, db_url, run.work / "seeded-repo")),
         ("web incident list and search on 100k incidents / 5M events",
@@ -106,6 +109,15 @@ async def _scenarios(args: argparse.Namespace, run: Run, db_url: str, say: Any) 
         ("language server: memory",
          lambda: scenario_lsp_memory(run, backend, run.work / "seeded-repo")),
     ]  # fmt: skip
+    try:
+        await _run_steps(args, run, steps, server, say)
+    finally:
+        smtp.stop()
+
+
+async def _run_steps(
+    args: argparse.Namespace, run: Run, steps: list[tuple[str, Any]], server: Any, say: Any
+) -> None:
     for title, step in steps:
         if args.only and not any(o in title for o in args.only):
             continue
@@ -156,7 +168,9 @@ def main() -> None:
         run.results["total_seconds"] = round(time.perf_counter() - began, 1)
         args.out.write_text(json.dumps(run.results, indent=2, default=str) + "\n")
         print()  # noqa: T201
-        done = "ingest_small" in run.results or "latency_half_max" in run.results
+        done = any(
+            k in run.results for k in ("ingest_small", "latency_half_max", "ingest_to_email")
+        )
         print(table(run.results) if done else "(incomplete run)")  # noqa: T201
         print(f"\nresults: {args.out}  ({run.results['total_seconds']} s)")  # noqa: T201
         if not args.keep:

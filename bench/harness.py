@@ -65,11 +65,13 @@ class Run:
         self.procs.append(proc)
         return proc
 
-    def serve(self, db_url: str, workers: int | None) -> ServedBackend:
+    def serve(
+        self, db_url: str, workers: int | None, env: dict[str, str] | None = None
+    ) -> ServedBackend:
         """`railguard serve` for the whole run, stopped with the other processes."""
         server = ServedBackend(
             db_url, self.work / "server.log", workers=workers, health_timeout=60,
-            env={"RAILGUARD_DEFAULT_KEY_RATE_PER_MINUTE": "100000000"},
+            env={"RAILGUARD_DEFAULT_KEY_RATE_PER_MINUTE": "100000000", **(env or {})},
         )  # fmt: skip
         self.procs.append(server)
         return server.start()

@@ -21,6 +21,8 @@ TARGETS = {
     "web_list_p99_ms": 50,
     "web_search_p99_ms": 100,
     "lsp_rss_mib": 100,
+    "email_p50_ms": 500,
+    "email_p99_ms": 2000,
 }
 
 
@@ -98,6 +100,15 @@ def table(results: dict[str, Any]) -> str:
             f"{ed['samples']} samples", "p50 < 150, p99 < 500",
             met(ed["p50_ms"] < TARGETS["editor_p50_ms"]
                 and ed["p99_ms"] < TARGETS["editor_p99_ms"]),
+        ))  # fmt: skip
+    mail = r.get("ingest_to_email")
+    if mail:
+        rows.append((
+            "ingest -> alert email accepted (SMTP)",
+            f"p50 {mail['p50_ms']} ms, p99 {mail['p99_ms']} ms",
+            f"{mail['samples']} samples, max {mail['max_ms']} ms", "p50 <= 500, p99 <= 2000",
+            met(mail["p50_ms"] <= TARGETS["email_p50_ms"]
+                and mail["p99_ms"] <= TARGETS["email_p99_ms"]),
         ))  # fmt: skip
     q = r.get("editor_query")
     if q:

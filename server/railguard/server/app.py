@@ -9,10 +9,12 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from railguard.server import db, retention
+from railguard.server.alerts.dispatcher import Dispatcher
 from railguard.server.auth import AUTHENTICATORS, DEFAULT_AUTHENTICATORS, authenticated
 from railguard.server.endpoints import Endpoint
 from railguard.server.http_errors import error_middleware
 from railguard.server.keys import (
+    ALERTS,
     HASHER,
     KEY_CACHE,
     LIVE,
@@ -29,7 +31,16 @@ from railguard.server.pipeline.writer import EventWriter
 from railguard.server.proxies import trusted_proxy_middleware
 from railguard.server.security import password_hasher
 from railguard.server.settings import Settings
-from railguard.server.views import accounts, health, incidents, ingest, live, projects, triage
+from railguard.server.views import (
+    accounts,
+    alerts,
+    health,
+    incidents,
+    ingest,
+    live,
+    projects,
+    triage,
+)
 from railguard.server.web.setup import setup_web
 
 log = logging.getLogger(__name__)
@@ -43,6 +54,7 @@ def all_endpoints() -> list[Endpoint]:
         *incidents.ENDPOINTS,
         *live.ENDPOINTS,
         *triage.ENDPOINTS,
+        *alerts.ENDPOINTS,
     ]
 
 
@@ -87,6 +99,10 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     )
     writer.start()
     app[WRITER] = writer
+    if settings.alerts_enabled:
+        dispatcher = Dispatcher(pool, settings)
+        dispatcher.start()
+        app[ALERTS] = dispatcher
     async with retention.periodic(
         pool,
         retention_days=settings.retention_days,
@@ -95,6 +111,8 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     ):
         yield
     await writer.stop()
+    if ALERTS in app:
+        await app[ALERTS].stop()
     await hub.stop()
     await pool.close()
 

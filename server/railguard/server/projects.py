@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from railguard.server import security
+from railguard.server.alerts.store import create_defaults as create_default_alerts
 from railguard.server.db import Executor, fetch_all, queries
 from railguard.server.errors import Conflict, Invalid, NotFound
 from railguard.wire import models as w
@@ -63,6 +64,7 @@ async def create_project(
             ) from exc
         await queries.add_member(conn, project_id=row["id"], user_id=owner_id, role="owner")
         key = await _insert_key(conn, row["id"], label="default", rate_limit_per_minute=None)
+        await create_default_alerts(conn, row["id"])
     ingest_key = key_model(key, public_url)
     return w.ProjectCreated(
         **project_model(row, "owner").model_dump(), dsn=ingest_key.dsn, ingest_key=ingest_key

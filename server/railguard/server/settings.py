@@ -10,7 +10,7 @@ import ipaddress
 import os
 import socket
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 import platformdirs
@@ -90,6 +90,27 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 2
 
     log_level: str = "INFO"
+
+    # Alerts: outgoing mail and the dispatcher (docs/alerts.md).
+    smtp_host: str | None = Field(default=None, description="SMTP server; unset: no email.")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "Railguard <railguard@localhost>"
+    smtp_ca_file: str | None = Field(default=None, description="Extra CA bundle to trust.")
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    alerts_enabled: bool = Field(default=True, description="Run the alert dispatcher here.")
+    alert_poll_seconds: float = Field(default=1.0, gt=0)
+    alert_retry_base_seconds: float = Field(default=5.0, gt=0)
+    alert_retry_cap_seconds: float = Field(default=900.0, gt=0)
+    alert_give_up_hours: float = Field(default=24.0, gt=0)
+    alert_coalesce_seconds: float = Field(default=0.2, ge=0)
+    alert_burst_limit: int = Field(default=5, ge=1)
+    alert_burst_window_seconds: float = Field(default=300.0, ge=0)
+    alert_burst_hold_seconds: float = Field(default=10.0, ge=0)
+    alert_evaluate_seconds: float = Field(default=60.0, gt=0)
+    alert_digest_hours: float = Field(default=24.0, gt=0)
 
     @field_validator("log_level")
     @classmethod

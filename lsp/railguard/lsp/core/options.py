@@ -34,6 +34,8 @@ class Options:
     """List in-workspace frames further down the stack as related information."""
     severity: dict[str, str] = field(default_factory=dict)
     """Incident level → LSP severity name, e.g. `{"warning": "Information"}`."""
+    notify_new_incidents: bool = False
+    """Show a message when the live feed brings a new incident (`notifyNewIncidents`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,7 @@ def parse_options(raw: Any) -> tuple[Options, list[str]]:
     take("project", "project", (int,), "a project id (integer)")
     take("credentialsFile", "credentials_file", (str,), "a file path")
     take("showRelatedFrames", "show_related_frames", (bool,), "true or false")
+    take("notifyNewIncidents", "notify_new_incidents", (bool,), "true or false")
     severity = raw.get("severity")
     if severity is not None:
         if isinstance(severity, Mapping):

@@ -9,6 +9,8 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
+from lsprotocol import types
+
 from railguard.lsp.features.incidents import Incidents, ProjectState
 from railguard.lsp.features.publishing import Publishing
 from railguard.lsp.features.repositories import Repositories
@@ -63,6 +65,14 @@ class LiveFeed:
                 return
             self.incidents.apply(change.incident)
             state.seq = change.seq
+            if change.kind == "new" and self.server.options.notify_new_incidents:
+                self.server.window_show_message(
+                    types.ShowMessageParams(
+                        type=types.MessageType.Info,
+                        message=f"Railguard: new incident: {change.incident.title} "
+                        f"({change.incident.url})",
+                    )
+                )
             for uri in self._project_uris(state.project_id):
                 self.publishing.schedule(uri, COALESCE)
             status.notify()

@@ -15,6 +15,7 @@ import asyncpg
 from pydantic import ValidationError
 
 from railguard.server.cli.admin import add_admin_parsers, run_admin
+from railguard.server.cli.alerts import add_alert_parsers
 from railguard.server.cli.database import database_url, require_schema
 from railguard.server.cli.output import CliError
 from railguard.server.embedded_db import EmbeddedDatabaseError
@@ -84,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", default=None)
 
     add_admin_parsers(sub, common)
+    add_alert_parsers(sub, common)
 
     login = sub.add_parser("login", parents=[common], help="store a token for the editor")
     login.add_argument("--server", default=None, help="backend URL")

@@ -171,6 +171,10 @@ class EventWriter:
                             r["id"]
                         )
                     max_seq = max(r["change_seq"] for r in rows)
+                    # Alerts are decided here, in the batch's transaction (docs/alerts.md).
+                    alerting = [r["id"] for r in rows if r["change_kind"] in ("new", "regressed")]
+                    if alerting:
+                        await queries.decide_incident_alerts(conn, incident_ids=alerting)
                     await queries.insert_events(conn, **event_columns(fresh_subs, incident_ids))
                     await queries.notify_changes(conn, seq=str(max_seq))
                 usage: dict[int, int] = {}
