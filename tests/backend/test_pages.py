@@ -11,8 +11,8 @@ async def test_incident_links_open_a_page_that_reads_the_api(client: TestClient[
     resp = await client.get("/incidents/42")
     assert resp.status == 200
     assert resp.content_type == "text/html"
-    html = await resp.text()
-    assert "api/v1/" in html and "Authorization" in html, "the page reads the API with a token"
+    script = await (await client.get("/static/incident.js")).text()
+    assert "api/v1/" in script and "Authorization" in script, "the page reads the API with a token"
     assert "default-src 'self'" in resp.headers["Content-Security-Policy"]
     resp = await client.get("/incidents/not-a-number")
     assert resp.status == 404

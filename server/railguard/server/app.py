@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from railguard.server import db
+from railguard.server import db, edge
 from railguard.server.endpoints import Endpoint
 from railguard.server.errors import error_middleware
+from railguard.server.ingest.body import InflateBudget
 from railguard.server.keys import (
     HASHER,
+    INFLATE_BUDGET,
     KEY_CACHE,
     LIVE,
     POOL,
@@ -48,6 +51,7 @@ def setup_routes(app: web.Application, endpoints: list[Endpoint], path_prefix: s
     app[ENDPOINTS_KEY] = endpoints
     for page in pages.ENDPOINTS:  # pages for people are not part of the API document
         app.router.add_route(page.method, page.path, page.handler, name=page.name)
+    app.router.add_static("/static/", Path(str(pages.STATIC)), name="static")
     # Native ingest (seeds 001/002): key in `X-Railguard-Key`, project optional in the path.
     app.router.add_post("/api/v1/events", ingest.native_event, name="native_event")
     app.router.add_post(r"/api/v1/events/{project_id:\d+}", ingest.native_event)
@@ -96,14 +100,22 @@ async def _end_streams(app: web.Application) -> None:
 def create_app(settings: Settings) -> web.Application:
     """Build the app; the pool, writer and live hub start on startup and stop on cleanup."""
     app = web.Application(
-        middlewares=[error_middleware],
+        middlewares=[
+            error_middleware,
+            edge.body_deadline(settings.body_read_timeout),
+            edge.query_guard,
+        ],
         client_max_size=1024 * 1024,
         # Ingest decodes bodies itself, with caps on both the wire and the decoded size;
         # aiohttp's own decompression would inflate a bomb before any view could refuse it.
         handler_args={"auto_decompress": False, "max_field_size": 8190, "max_headers": 100},
     )
     app[SETTINGS] = settings
+    app[INFLATE_BUDGET] = InflateBudget(
+        max(settings.max_inflight_decompressed, settings.max_request_decompressed)
+    )
     app[HASHER] = password_hasher(settings.argon2_memory_kib, settings.argon2_time_cost)
+    edge.install(app)
     app.cleanup_ctx.append(_database)
     app.on_shutdown.append(_end_streams)
     setup_routes(app, all_endpoints(), urlsplit(settings.public_url).path.rstrip("/"))

@@ -6,6 +6,7 @@ import asyncpg
 from aiohttp import web
 from argon2 import PasswordHasher
 
+from railguard.server.ingest.body import InflateBudget
 from railguard.server.pipeline.keycache import KeyCache
 from railguard.server.pipeline.live import LiveHub
 from railguard.server.pipeline.ratelimit import KeyRateLimiter
@@ -19,3 +20,4 @@ WRITER: web.AppKey[EventWriter] = web.AppKey("writer")
 LIVE: web.AppKey[LiveHub] = web.AppKey("live")
 RATE_LIMITER: web.AppKey[KeyRateLimiter] = web.AppKey("rate_limiter")
 KEY_CACHE: web.AppKey[KeyCache] = web.AppKey("key_cache")
+INFLATE_BUDGET: web.AppKey[InflateBudget] = web.AppKey("inflate_budget")

@@ -18,13 +18,14 @@ from railguard.server.endpoints import Handler
 from railguard.server.errors import DATABASE_DOWN, Unprocessable, error_response
 from railguard.server.http import validation_details
 from railguard.server.ingest import decompress, envelope, event, sentry_auth
+from railguard.server.ingest.body import BodyReader, BudgetExhausted
 from railguard.server.ingest.errors import AuthError, BadRequest, IngestError, PayloadTooLarge
 from railguard.server.ingest.process import (
     ProcessedEvent,
     process_native_event,
     process_sentry_event,
 )
-from railguard.server.keys import KEY_CACHE, RATE_LIMITER, SETTINGS, WRITER
+from railguard.server.keys import INFLATE_BUDGET, KEY_CACHE, RATE_LIMITER, SETTINGS, WRITER
 from railguard.server.pipeline.batch import Submission
 from railguard.server.pipeline.keycache import KeyInfo
 from railguard.server.pipeline.ratelimit import sentry_rate_limit_headers
@@ -106,8 +107,8 @@ async def _store(request: web.Request, key: KeyInfo, processed: ProcessedEvent) 
     except WriterUnavailable:
         # Database down: a short 429 makes every SDK back off and record the drop.
         raise _RateLimited(5, "unavailable") from None
-    except EventRejected as exc:
-        raise BadRequest(f"event could not be stored: {exc}") from None
+    except EventRejected:
+        raise BadRequest("the event could not be stored; its id is in the server log") from None
 
 
 def _now() -> datetime:
@@ -118,11 +119,20 @@ def _path_rules(key: KeyInfo) -> list[w.PathRule]:
     return [w.PathRule.model_validate(rule) for rule in key.path_rules]
 
 
-async def _read(request: web.Request, *, max_compressed: int, max_decompressed: int) -> bytes:
-    return await decompress.read_body(
+def _reader(request: web.Request, *, max_compressed: int, max_decompressed: int) -> BodyReader:
+    return BodyReader(
         request.content, request.headers.get("Content-Encoding"),
         max_compressed=max_compressed, max_decompressed=max_decompressed,
+        budget=request.app[INFLATE_BUDGET],
     )  # fmt: skip
+
+
+async def _read(request: web.Request, *, max_compressed: int, max_decompressed: int) -> bytes:
+    reader = _reader(request, max_compressed=max_compressed, max_decompressed=max_decompressed)
+    try:
+        return await reader.read()
+    finally:
+        await reader.release()
 
 
 def _has_header_or_query_auth(request: web.Request) -> bool:
@@ -144,6 +154,8 @@ def _answers_like_relay(handler: Handler) -> Handler:
         except _RateLimited as exc:
             headers = sentry_rate_limit_headers(exc.retry_after, exc.reason)
             return _refusal(429, "rate limited", headers)
+        except BudgetExhausted:
+            return _refusal(429, "rate limited", sentry_rate_limit_headers(2, "overloaded"))
         except DATABASE_DOWN:
             # The key lookup needs the database once its cache entry expires: SDKs must back off
             # and record the drop (429 with both headers), not lose the envelope to a 503.
@@ -154,28 +166,37 @@ def _answers_like_relay(handler: Handler) -> Handler:
 
 async def _sentry_envelope_items(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
-    project_id = int(request.match_info["project_id"])
-    key: KeyInfo | None = None
-    if _has_header_or_query_auth(request):  # refuse bad keys before reading the body
-        public = sentry_auth.extract_public_key(
-            headers=request.headers, query=request.query, envelope_dsn=None
-        )
-        key = await _key_for(request, public, project_id)
-        _check_rate(request, key)
-    body = await _read(
+    reader = _reader(
         request,
         max_compressed=settings.max_request_compressed,
         max_decompressed=settings.max_request_decompressed,
     )
-    parsed = envelope.parse_envelope(body)
-    dsn = parsed.headers.get("dsn")
+    try:
+        return await _envelope(request, reader)
+    finally:
+        await reader.release()
+
+
+async def _envelope(request: web.Request, reader: BodyReader) -> web.Response:
+    """Authenticate before inflating: from the headers or query, else from the envelope
+    header's `dsn`, read by inflating only the first line (see `ingest.body`)."""
+    settings = request.app[SETTINGS]
+    project_id = int(request.match_info["project_id"])
+    dsn: str | None = None
+    if not _has_header_or_query_auth(request):
+        head = envelope.parse_envelope(await reader.first_line()).headers
+        dsn = head.get("dsn") if isinstance(head.get("dsn"), str) else None
     public = sentry_auth.extract_public_key(
-        headers=request.headers, query=request.query,
-        envelope_dsn=dsn if isinstance(dsn, str) else None,
-    )  # fmt: skip
-    if key is None:
-        key = await _key_for(request, public, project_id)
-        _check_rate(request, key)
+        headers=request.headers, query=request.query, envelope_dsn=dsn
+    )
+    key = await _key_for(request, public, project_id)
+    _check_rate(request, key)
+    parsed = envelope.parse_envelope(await reader.read())
+    dsn = parsed.headers.get("dsn")
+    if isinstance(dsn, str):  # a key in the headers must agree with the envelope's own
+        sentry_auth.extract_public_key(
+            headers=request.headers, query=request.query, envelope_dsn=dsn
+        )
     event_id = envelope.normalize_event_id(parsed.headers.get("event_id"))
     for item in parsed.items:
         if item.type != "event":
@@ -225,6 +246,11 @@ async def native_event(request: web.Request) -> web.Response:
             exc.status, "bad_request"
         )
         return error_response(exc.status, code, exc.reason, headers={"X-Sentry-Error": exc.reason})
+    except BudgetExhausted:
+        headers = sentry_rate_limit_headers(2, "overloaded")
+        return error_response(
+            429, "rate_limited", "The server is busy; retry shortly.", headers=headers
+        )
     except _RateLimited as exc:
         headers = sentry_rate_limit_headers(exc.retry_after, exc.reason)
         if exc.reason == "unavailable":
