@@ -99,3 +99,28 @@ async def test_nul_in_query_is_400(client: TestClient[Any, Any]) -> None:
     resp = await client.get("/api/v1/health?x=a%00b")
     assert resp.status == 400
     assert (await resp.json())["error"]["code"] == "invalid_query"
+
+
+async def test_a_500_logs_one_line_with_the_id_it_returns(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(settings)
+
+    async def broken(request: Any) -> Any:
+        raise ValueError("boom at the seam")
+
+    app.router.add_get("/api/v1/broken", broken)
+    async with TestClient(TestServer(app, host="127.0.0.1", port=free_port())) as client:
+        caplog.set_level("INFO", logger="railguard.server.errors")
+        ids = []
+        for _ in range(50):
+            resp = await client.get("/api/v1/broken")
+            assert resp.status == 500
+            body = await resp.json()
+            ids.append(body["error"]["details"]["error_id"])
+            assert ids[-1] in body["error"]["message"]
+            assert "boom" not in await resp.text()
+    records = [r for r in caplog.records if r.name == "railguard.server.errors"]
+    assert len(records) == 50, "one line per failed request"
+    assert [r.getMessage().split()[1] for r in records] == ids
+    assert sum(1 for r in records if r.exc_info) == 1, "the traceback once, not 50 times"
