@@ -72,7 +72,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     )
     app[POOL] = pool
     app[KEY_CACHE] = KeyCache(pool)
-    app[RATE_LIMITER] = KeyRateLimiter()
+    app[RATE_LIMITER] = KeyRateLimiter(pool)
     hub = LiveHub(pool, settings.database_url)
     await hub.start()
     app[LIVE] = hub

@@ -82,12 +82,20 @@ async def _key_for(request: web.Request, public_key: str, project_id: int | None
 
 
 def _check_rate(request: web.Request, key: KeyInfo) -> None:
-    settings = request.app[SETTINGS]
-    wait = request.app[RATE_LIMITER].check(
-        key.id, key.rate_limit_per_minute or settings.default_key_rate_per_minute
-    )
-    if wait is not None:
-        raise _RateLimited(wait, "key_quota")
+    """Refuse at once, before reading the body, a key known to be out of events this minute."""
+    limiter = request.app[RATE_LIMITER]
+    if limiter.exhausted(key.id):
+        raise _RateLimited(limiter.retry_after(), "key_quota")
+
+
+async def _admit(request: web.Request, key: KeyInfo, wanted: int) -> int:
+    """How many of `wanted` events the key may store this minute; none is a 429."""
+    limiter = request.app[RATE_LIMITER]
+    per_minute = key.rate_limit_per_minute or request.app[SETTINGS].default_key_rate_per_minute
+    granted = await limiter.admit(key.id, per_minute, wanted)
+    if granted == 0 and wanted > 0:
+        raise _RateLimited(limiter.retry_after(), "key_quota")
+    return granted
 
 
 class _RateLimited(Exception):
@@ -198,17 +206,23 @@ async def _envelope(request: web.Request, reader: BodyReader) -> web.Response:
             headers=request.headers, query=request.query, envelope_dsn=dsn
         )
     event_id = envelope.normalize_event_id(parsed.headers.get("event_id"))
-    for item in parsed.items:
-        if item.type != "event":
-            continue  # transactions, sessions, spans, attachments, client reports, unknown
+    # transactions, sessions, spans, attachments, client reports and unknown items are skipped
+    events = [item for item in parsed.items if item.type == "event"]
+    for item in events:
         if len(item.payload) > settings.max_event_size:
             raise PayloadTooLarge("event exceeds 1 MiB")
+    # The limit counts events: the excess of an envelope is refused with a 429 (after the
+    # admitted ones are stored; a retry of the whole envelope is harmless, ids are deduplicated).
+    granted = await _admit(request, key, len(events))
+    for item in events[:granted]:
         processed = process_sentry_event(
             event.load_event_json(item.payload), envelope_headers=parsed.headers,
             received_at=_now(), client_ip=request.remote, path_rules=_path_rules(key),
         )  # fmt: skip
         await _store(request, key, processed)
         event_id = processed.event_id
+    if granted < len(events):
+        raise _RateLimited(request.app[RATE_LIMITER].retry_after(), "key_quota")
     return _json({"id": event_id} if event_id else {})
 
 
@@ -233,6 +247,7 @@ async def _sentry_store_body(request: web.Request) -> web.Response:
         payload, envelope_headers=None, received_at=_now(), client_ip=request.remote,
         path_rules=_path_rules(key),
     )  # fmt: skip
+    await _admit(request, key, 1)
     await _store(request, key, processed)
     return _json({"id": processed.event_id})
 
@@ -276,6 +291,7 @@ async def _native_event(request: web.Request) -> web.Response:
             raise BadRequest("The body is not valid JSON.") from exc
         raise Unprocessable("The event is invalid.", details=validation_details(exc)) from exc
     processed = process_native_event(native, received_at=_now(), path_rules=_path_rules(key))
+    await _admit(request, key, 1)
     result = await _store(request, key, processed)
     return web.Response(
         status=200 if result.duplicate else 201,
