@@ -8,14 +8,16 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from railguard.server import db, retention
+from railguard.server import db, edge, retention
 from railguard.server.alerts.dispatcher import Dispatcher
 from railguard.server.auth import AUTHENTICATORS, DEFAULT_AUTHENTICATORS, authenticated
 from railguard.server.endpoints import Endpoint
 from railguard.server.http_errors import error_middleware
+from railguard.server.ingest.body import InflateBudget
 from railguard.server.keys import (
     ALERTS,
     HASHER,
+    INFLATE_BUDGET,
     KEY_CACHE,
     LIVE,
     POOL,
@@ -86,7 +88,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     )
     app[POOL] = pool
     app[KEY_CACHE] = KeyCache(pool)
-    app[RATE_LIMITER] = KeyRateLimiter()
+    app[RATE_LIMITER] = KeyRateLimiter(pool)
     hub = LiveHub(pool, settings.database_url)
     await hub.start()
     app[LIVE] = hub
@@ -133,6 +135,8 @@ def create_app(settings: Settings) -> web.Application:
                 else []
             ),
             error_middleware,
+            edge.body_deadline(settings.body_read_timeout),
+            edge.query_guard,
         ],
         client_max_size=1024 * 1024,
         # Ingest decodes bodies itself, with caps on both the wire and the decoded size;
@@ -140,8 +144,12 @@ def create_app(settings: Settings) -> web.Application:
         handler_args={"auto_decompress": False, "max_field_size": 8190, "max_headers": 100},
     )
     app[SETTINGS] = settings
+    app[INFLATE_BUDGET] = InflateBudget(
+        max(settings.max_inflight_decompressed, settings.max_request_decompressed)
+    )
     app[HASHER] = password_hasher(settings.argon2_memory_kib, settings.argon2_time_cost)
     app[AUTHENTICATORS] = DEFAULT_AUTHENTICATORS
+    edge.install(app)
     app.cleanup_ctx.append(_database)
     app.on_shutdown.append(_end_streams)
     setup_routes(app, all_endpoints(), urlsplit(settings.public_base).path.rstrip("/"))

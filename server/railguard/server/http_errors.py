@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from railguard.server import errors
+from railguard.server import crashlog, errors
 from railguard.server.db import DATABASE_DOWN
 from railguard.server.endpoints import Handler
 
@@ -92,9 +92,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             503, "database_unavailable", "The database is unavailable; retry shortly.",
             headers={"Retry-After": "5"},
         )  # fmt: skip
-    except Exception:
-        log.exception("unhandled error in %s %s", request.method, request.path)
-        return error_response(500, "internal_error", "Something went wrong on our side.")
+    except Exception as exc:
+        error_id = crashlog.report(exc, request.method, request.path)
+        return error_response(
+            500, "internal_error", f"Something went wrong on our side (error {error_id}).",
+            details={"error_id": error_id},
+        )  # fmt: skip
 
 
 def _keep_allow(exc: web.HTTPException) -> dict[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import asyncpg
@@ -76,6 +76,14 @@ def encode_cursor(last_seen: datetime, incident_id: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def in_utc(when: datetime, name: str) -> datetime:
+    """`when` in UTC; a time that only exists outside years 1-9999 once in UTC is a 400."""
+    try:
+        return when.astimezone(UTC)
+    except OverflowError:
+        raise BadRequest(f"{name} is out of range.", code=f"invalid_{name}") from None
+
+
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
@@ -86,7 +94,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     # Only a forged cursor gets here with these; the database would refuse them (a 500).
     if when.tzinfo is None or not 0 <= ident < 2**63:
         raise BadRequest("The cursor is not valid.", code="invalid_cursor")
-    return when, ident
+    return in_utc(when, "cursor"), ident
 
 
 async def list_incidents(

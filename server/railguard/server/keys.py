@@ -7,6 +7,7 @@ from aiohttp import web
 from argon2 import PasswordHasher
 
 from railguard.server.alerts.dispatcher import Dispatcher
+from railguard.server.ingest.body import InflateBudget
 from railguard.server.pipeline.keycache import KeyCache
 from railguard.server.pipeline.live import LiveHub
 from railguard.server.pipeline.ratelimit import KeyRateLimiter
@@ -21,3 +22,4 @@ LIVE: web.AppKey[LiveHub] = web.AppKey("live")
 RATE_LIMITER: web.AppKey[KeyRateLimiter] = web.AppKey("rate_limiter")
 KEY_CACHE: web.AppKey[KeyCache] = web.AppKey("key_cache")
 ALERTS: web.AppKey[Dispatcher] = web.AppKey("alerts")
+INFLATE_BUDGET: web.AppKey[InflateBudget] = web.AppKey("inflate_budget")

@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     max_request_decompressed: int = 100 * MiB
     max_event_size: int = 1 * MiB
     max_store_compressed: int = 200 * 1024
+    max_inflight_decompressed: int = Field(
+        default=256 * MiB, ge=MiB,
+        description="Bytes all requests of a process may hold inflated at once.",
+    )  # fmt: skip
+    body_read_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a client has to send a whole request body."
+    )
     default_key_rate_per_minute: int = Field(default=60_000, ge=1)
     ingest_queue_size: int = Field(default=20_000, ge=1)
     writer_batch_size: int = Field(default=500, ge=1)

@@ -21,6 +21,7 @@ import asyncio
 import base64
 import binascii
 import zlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import brotli
@@ -147,6 +148,7 @@ class _Emit:
         self.limit = limit
         self.total = 0
         self.parts: list[bytes] = []
+        self.hook: Callable[[bytes], None] | None = None
 
     def __call__(self, out: bytes) -> None:
         if not out:
@@ -156,6 +158,8 @@ class _Emit:
             self.parts.clear()
             raise PayloadTooLarge(f"decompressed body exceeds {self.limit} bytes")
         self.parts.append(out)
+        if self.hook is not None:
+            self.hook(out)
 
     def take(self) -> bytes:
         data = b"".join(self.parts)
@@ -181,6 +185,10 @@ class Decoder:
             self._stream = _ZlibStream(16 + zlib.MAX_WBITS, multi_member=True)
         elif self.encoding == "br":
             self._stream = _BrotliStream()
+
+    def set_emit_hook(self, hook: Callable[[bytes], None]) -> None:
+        """Call `hook` with every piece of output as it is produced (it may raise to stop)."""
+        self._emit.hook = hook
 
     @property
     def total_output(self) -> int:

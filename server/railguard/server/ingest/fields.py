@@ -49,16 +49,43 @@ def normalize_level(value: object) -> str | None:
 
 
 def load_event_json(data: bytes) -> dict[str, Any]:
-    """Parse an event payload: orjson, falling back to the stdlib for `NaN`/`Infinity`."""
+    """Parse an event payload: orjson, falling back to the stdlib for what orjson refuses.
+
+    Invalid text is repaired rather than refused, as Sentry accepts such events: bytes that are
+    not UTF-8 and lone surrogate escapes (`"\\ud800"`) become U+FFFD, NUL characters (which
+    PostgreSQL text cannot hold) are dropped, raw control characters in strings are kept.
+    `NaN`/`Infinity` parse.
+    """
     try:
         value = orjson.loads(data)
+        if b"\\u0000" in data:
+            value = _repaired(value)
     except orjson.JSONDecodeError:
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes | bytearray) else data
         try:
-            value = json.loads(data)
+            value = _repaired(json.loads(text, strict=False))
         except (ValueError, RecursionError):
             raise BadRequest("invalid JSON in event payload") from None
     if not isinstance(value, dict):
         raise BadRequest("event payload is not a JSON object")
+    return value
+
+
+_BAD_TEXT_RE = re.compile("[\\ud800-\\udfff\\x00]")
+
+
+def _fix(match: re.Match[str]) -> str:
+    return "" if match.group(0) == "\x00" else "\ufffd"
+
+
+def _repaired(value: Any) -> Any:
+    """`value` without what cannot be stored: lone surrogates replaced, NUL characters dropped."""
+    if isinstance(value, str):
+        return _BAD_TEXT_RE.sub(_fix, value) if _BAD_TEXT_RE.search(value) else value
+    if isinstance(value, dict):
+        return {_repaired(k): _repaired(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_repaired(v) for v in value]
     return value
 
 

@@ -1,7 +1,11 @@
-"""Per-key ingest rate limits: a token bucket per ingest key, in this process's memory.
+"""Per-key ingest rate limits that count events, shared through PostgreSQL.
 
-The limit is per server process: with `railguard serve --workers N` the kernel spreads an SDK's
-connections over N processes, so a key may be admitted up to N times its per-minute limit.
+Each key has a counter per minute (`key_rate_windows`), updated atomically, so the limit holds
+across the worker processes of one server and across servers sharing the database. To keep the
+hot path cheap a process reserves events in leases: asking for what it needs plus a lease of
+about 1 % of the limit (at most 500), then spends the lease locally; a key whose minute is used
+up is refused locally until the next minute. So a busy key costs one round trip per lease, a
+quiet key one per request, and a process can over-count (never over-admit) by one lease.
 """
 
 from __future__ import annotations
@@ -11,37 +15,75 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import asyncpg
+
+from railguard.server.db import queries
+
+_LEASE_MAX = 500
+_PRUNE_EVERY = 10  # minutes
+
 
 @dataclass
-class _Bucket:
-    tokens: float
-    updated: float
+class _Window:
+    number: int
+    left: int = 0  # leased, not yet spent
+    exhausted: bool = False
 
 
 class KeyRateLimiter:
-    """Admits `per_minute` events per key per minute, with bursts up to that many.
+    """`admit(key, per_minute, wanted)` answers how many of `wanted` events may be stored."""
 
-    `check` answers None (admitted) or the whole seconds to wait, which becomes both
-    `Retry-After` and the `X-Sentry-Rate-Limits` window.
-    """
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, pool: asyncpg.Pool, clock: Callable[[], float] = time.time) -> None:
+        self._pool = pool
         self._clock = clock
-        self._buckets: dict[int, _Bucket] = {}
+        self._windows: dict[int, _Window] = {}
+        self._pruned = 0
 
-    def check(self, key_id: int, per_minute: int) -> int | None:
-        now = self._clock()
-        rate = per_minute / 60.0
-        bucket = self._buckets.get(key_id)
-        if bucket is None:
-            bucket = self._buckets[key_id] = _Bucket(float(per_minute), now)
-        else:
-            bucket.tokens = min(float(per_minute), bucket.tokens + (now - bucket.updated) * rate)
-            bucket.updated = now
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
-            return None
-        return max(1, math.ceil((1.0 - bucket.tokens) / rate))
+    def retry_after(self) -> int:
+        """Whole seconds until the next minute starts (for Retry-After)."""
+        return max(1, math.ceil(60 - self._clock() % 60))
+
+    def _window(self, key_id: int) -> _Window:
+        number = int(self._clock() // 60)
+        window = self._windows.get(key_id)
+        if window is None or window.number != number:
+            window = self._windows[key_id] = _Window(number)
+        return window
+
+    def exhausted(self, key_id: int) -> bool:
+        """True when this key is known to be out of events this minute (no round trip)."""
+        return self._window(key_id).exhausted
+
+    async def admit(self, key_id: int, per_minute: int, wanted: int) -> int:
+        window = self._window(key_id)
+        if window.exhausted or wanted <= 0:
+            return 0
+        granted = min(wanted, window.left)
+        window.left -= granted
+        need = wanted - granted
+        if need:
+            lease = min(_LEASE_MAX, per_minute // 100)
+            asked = need + lease
+            got = int(
+                await queries.reserve_events(
+                    self._pool, key_id=key_id, window_no=window.number, wanted=asked,
+                    per_minute=per_minute,
+                )
+            )  # fmt: skip
+            use = min(got, need)
+            granted += use
+            window.left += got - use
+            if got < asked:
+                window.exhausted = window.left == 0
+            await self._maybe_prune(window.number)
+        return granted
+
+    async def _maybe_prune(self, number: int) -> None:
+        if number - self._pruned >= _PRUNE_EVERY:
+            self._pruned = number
+            await queries.prune_rate_windows(self._pool, before=number - 2)
+            if len(self._windows) > 10_000:
+                self._windows = {k: w for k, w in self._windows.items() if w.number == number}
 
 
 def sentry_rate_limit_headers(retry_after: int, reason: str = "key_quota") -> dict[str, str]:

@@ -32,6 +32,7 @@ def _filters(request: web.Request) -> dict[str, object]:
             raise Invalid("since must be an ISO 8601 time.") from exc
         if since.tzinfo is None:
             raise Invalid("since must include a time zone.")
+        since = incidents.in_utc(since, "since")
     try:
         limit = int(q.get("limit", "100"))
     except ValueError as exc:

@@ -26,12 +26,13 @@ from railguard.server.errors import (
 from railguard.server.http import validation_details
 from railguard.server.http_errors import domain_error_response, error_response, status_of
 from railguard.server.ingest import decompress, envelope, event, sentry_auth
+from railguard.server.ingest.body import BodyReader, BudgetExhausted
 from railguard.server.ingest.process import (
     ProcessedEvent,
     process_native_event,
     process_sentry_event,
 )
-from railguard.server.keys import KEY_CACHE, RATE_LIMITER, SETTINGS, WRITER
+from railguard.server.keys import INFLATE_BUDGET, KEY_CACHE, RATE_LIMITER, SETTINGS, WRITER
 from railguard.server.pipeline.batch import Submission
 from railguard.server.pipeline.keycache import KeyInfo
 from railguard.server.pipeline.ratelimit import sentry_rate_limit_headers
@@ -47,6 +48,9 @@ CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "x-sentry-error, x-sentry-rate-limits, retry-after",
 }
+# What ingest refuses in the answer SDKs understand (status, `X-Sentry-Error`, `detail`).
+_REFUSALS = (BadRequest, Unauthorized, Forbidden, PayloadTooLarge)
+
 _PREFLIGHT = {
     **CORS,
     "Access-Control-Allow-Methods": "POST, OPTIONS",
@@ -56,9 +60,6 @@ _PREFLIGHT = {
     ),
     "Access-Control-Max-Age": "3600",
 }
-
-# What ingest refuses in the answer SDKs understand (status, `X-Sentry-Error`, `detail`).
-_REFUSALS = (BadRequest, Unauthorized, Forbidden, PayloadTooLarge)
 
 
 def _json(
@@ -90,20 +91,21 @@ async def _key_for(request: web.Request, public_key: str, project_id: int | None
     return info
 
 
-async def _admit(request: web.Request, public_key: str, project_id: int | None) -> KeyInfo:
-    """The key if it may send now: known, of this project, live, and within its rate."""
-    key = await _key_for(request, public_key, project_id)
-    _check_rate(request, key)
-    return key
-
-
 def _check_rate(request: web.Request, key: KeyInfo) -> None:
-    settings = request.app[SETTINGS]
-    wait = request.app[RATE_LIMITER].check(
-        key.id, key.rate_limit_per_minute or settings.default_key_rate_per_minute
-    )
-    if wait is not None:
-        raise _RateLimited(wait, "key_quota")
+    """Refuse at once, before reading the body, a key known to be out of events this minute."""
+    limiter = request.app[RATE_LIMITER]
+    if limiter.exhausted(key.id):
+        raise _RateLimited(limiter.retry_after(), "key_quota")
+
+
+async def _admit(request: web.Request, key: KeyInfo, wanted: int) -> int:
+    """How many of `wanted` events the key may store this minute; none is a 429."""
+    limiter = request.app[RATE_LIMITER]
+    per_minute = key.rate_limit_per_minute or request.app[SETTINGS].default_key_rate_per_minute
+    granted = await limiter.admit(key.id, per_minute, wanted)
+    if granted == 0 and wanted > 0:
+        raise _RateLimited(limiter.retry_after(), "key_quota")
+    return granted
 
 
 class _RateLimited(Exception):
@@ -123,8 +125,8 @@ async def _store(request: web.Request, key: KeyInfo, processed: ProcessedEvent) 
     except WriterUnavailable:
         # Database down: a short 429 makes every SDK back off and record the drop.
         raise _RateLimited(5, "unavailable") from None
-    except EventRejected as exc:
-        raise BadRequest(f"event could not be stored: {exc}") from None
+    except EventRejected:
+        raise BadRequest("the event could not be stored; its id is in the server log") from None
 
 
 def _now() -> datetime:
@@ -135,11 +137,20 @@ def _path_rules(key: KeyInfo) -> list[w.PathRule]:
     return [w.PathRule.model_validate(rule) for rule in key.path_rules]
 
 
-async def _read(request: web.Request, max_compressed: int, max_decompressed: int) -> bytes:
-    return await decompress.read_body(
+def _reader(request: web.Request, *, max_compressed: int, max_decompressed: int) -> BodyReader:
+    return BodyReader(
         request.content, request.headers.get("Content-Encoding"),
         max_compressed=max_compressed, max_decompressed=max_decompressed,
+        budget=request.app[INFLATE_BUDGET],
     )  # fmt: skip
+
+
+async def _read(request: web.Request, *, max_compressed: int, max_decompressed: int) -> bytes:
+    reader = _reader(request, max_compressed=max_compressed, max_decompressed=max_decompressed)
+    try:
+        return await reader.read()
+    finally:
+        await reader.release()
 
 
 def _has_header_or_query_auth(request: web.Request) -> bool:
@@ -161,6 +172,8 @@ def _answers_like_relay(handler: Handler) -> Handler:
         except _RateLimited as exc:
             headers = sentry_rate_limit_headers(exc.retry_after, exc.reason)
             return _refusal(429, "rate limited", headers)
+        except BudgetExhausted:
+            return _refusal(429, "rate limited", sentry_rate_limit_headers(2, "overloaded"))
         except DATABASE_DOWN:
             # The key lookup needs the database once its cache entry expires: SDKs must back off
             # and record the drop (429 with both headers), not lose the envelope to a 503.
@@ -171,34 +184,55 @@ def _answers_like_relay(handler: Handler) -> Handler:
 
 async def _sentry_envelope_items(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
+    reader = _reader(
+        request,
+        max_compressed=settings.max_request_compressed,
+        max_decompressed=settings.max_request_decompressed,
+    )
+    try:
+        return await _envelope(request, reader)
+    finally:
+        await reader.release()
+
+
+async def _envelope(request: web.Request, reader: BodyReader) -> web.Response:
+    """Authenticate before inflating: from the headers or query, else from the envelope
+    header's `dsn`, read by inflating only the first line (see `ingest.body`)."""
+    settings = request.app[SETTINGS]
     project_id = int(request.match_info["project_id"])
-    key: KeyInfo | None = None
-    if _has_header_or_query_auth(request):  # refuse bad keys before reading the body
-        public = sentry_auth.extract_public_key(
-            headers=request.headers, query=request.query, envelope_dsn=None
-        )
-        key = await _admit(request, public, project_id)
-    body = await _read(request, settings.max_request_compressed, settings.max_request_decompressed)
-    parsed = envelope.parse_envelope(body)
-    dsn = parsed.headers.get("dsn")
+    dsn: str | None = None
+    if not _has_header_or_query_auth(request):
+        head = envelope.parse_envelope(await reader.first_line()).headers
+        dsn = head.get("dsn") if isinstance(head.get("dsn"), str) else None
     public = sentry_auth.extract_public_key(
-        headers=request.headers, query=request.query,
-        envelope_dsn=dsn if isinstance(dsn, str) else None,
-    )  # fmt: skip
-    if key is None:
-        key = await _admit(request, public, project_id)
+        headers=request.headers, query=request.query, envelope_dsn=dsn
+    )
+    key = await _key_for(request, public, project_id)
+    _check_rate(request, key)
+    parsed = envelope.parse_envelope(await reader.read())
+    dsn = parsed.headers.get("dsn")
+    if isinstance(dsn, str):  # a key in the headers must agree with the envelope's own
+        sentry_auth.extract_public_key(
+            headers=request.headers, query=request.query, envelope_dsn=dsn
+        )
     event_id = envelope.normalize_event_id(parsed.headers.get("event_id"))
-    for item in parsed.items:
-        if item.type != "event":
-            continue  # transactions, sessions, spans, attachments, client reports, unknown
+    # transactions, sessions, spans, attachments, client reports and unknown items are skipped
+    events = [item for item in parsed.items if item.type == "event"]
+    for item in events:
         if len(item.payload) > settings.max_event_size:
             raise PayloadTooLarge("event exceeds 1 MiB")
+    # The limit counts events: the excess of an envelope is refused with a 429 (after the
+    # admitted ones are stored; a retry of the whole envelope is harmless, ids are deduplicated).
+    granted = await _admit(request, key, len(events))
+    for item in events[:granted]:
         processed = process_sentry_event(
             event.load_event_json(item.payload), envelope_headers=parsed.headers,
             received_at=_now(), client_ip=request.remote, path_rules=_path_rules(key),
         )  # fmt: skip
         await _store(request, key, processed)
         event_id = processed.event_id
+    if granted < len(events):
+        raise _RateLimited(request.app[RATE_LIMITER].retry_after(), "key_quota")
     return _json({"id": event_id} if event_id else {})
 
 
@@ -210,8 +244,12 @@ async def _sentry_store_body(request: web.Request) -> web.Response:
     public = sentry_auth.extract_public_key(
         headers=request.headers, query=request.query, envelope_dsn=None
     )
-    key = await _admit(request, public, project_id)
-    body = await _read(request, settings.max_store_compressed, settings.max_event_size)
+    key = await _key_for(request, public, project_id)
+    _check_rate(request, key)
+    body = await _read(
+        request, max_compressed=settings.max_store_compressed,
+        max_decompressed=settings.max_event_size,
+    )  # fmt: skip
     payload = event.load_event_json(decompress.decode_legacy_store_body(body))
     if payload.get("type") == "transaction":
         return _json({})
@@ -219,6 +257,7 @@ async def _sentry_store_body(request: web.Request) -> web.Response:
         payload, envelope_headers=None, received_at=_now(), client_ip=request.remote,
         path_rules=_path_rules(key),
     )  # fmt: skip
+    await _admit(request, key, 1)
     await _store(request, key, processed)
     return _json({"id": processed.event_id})
 
@@ -229,6 +268,11 @@ async def native_event(request: web.Request) -> web.Response:
         return await _native_event(request)
     except _REFUSALS as exc:
         return domain_error_response(exc, headers={"X-Sentry-Error": exc.message})
+    except BudgetExhausted:
+        headers = sentry_rate_limit_headers(2, "overloaded")
+        return error_response(
+            429, "rate_limited", "The server is busy; retry shortly.", headers=headers
+        )
     except _RateLimited as exc:
         headers = sentry_rate_limit_headers(exc.retry_after, exc.reason)
         if exc.reason == "unavailable":
@@ -241,8 +285,12 @@ async def _native_event(request: web.Request) -> web.Response:
     raw_project = request.match_info.get("project_id")
     project_id = int(raw_project) if raw_project is not None else None
     public = sentry_auth.extract_native_key(headers=request.headers, query=request.query)
-    key = await _admit(request, public, project_id)
-    body = await _read(request, settings.max_event_size, settings.max_event_size)
+    key = await _key_for(request, public, project_id)
+    _check_rate(request, key)
+    body = await _read(
+        request, max_compressed=settings.max_event_size,
+        max_decompressed=settings.max_event_size,
+    )  # fmt: skip
     try:
         native = w.NativeEvent.model_validate_json(body)
     except ValidationError as exc:
@@ -250,6 +298,7 @@ async def _native_event(request: web.Request) -> web.Response:
             raise BadRequest("The body is not valid JSON.") from exc
         raise Invalid("The event is invalid.", details=validation_details(exc)) from exc
     processed = process_native_event(native, received_at=_now(), path_rules=_path_rules(key))
+    await _admit(request, key, 1)
     result = await _store(request, key, processed)
     return web.Response(
         status=200 if result.duplicate else 201,
