@@ -16,6 +16,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from railguard.server.edge import CSP
 from railguard.server.endpoints import Handler
 from railguard.server.errors import DomainError, Forbidden, Invalid
 from railguard.server.http_errors import status_of
@@ -25,11 +26,6 @@ from railguard.server.web.sessions import WebSession
 
 COOKIE = "rg_session"
 LOGIN_CSRF_COOKIE = "rg_login_csrf"
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
-    "object-src 'none'"
-)
 _HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
