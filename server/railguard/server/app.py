@@ -27,7 +27,10 @@ from railguard.server.pipeline.ratelimit import KeyRateLimiter
 from railguard.server.pipeline.writer import EventWriter
 from railguard.server.security import password_hasher
 from railguard.server.settings import Settings
+from railguard.server.uptime.builtin import BuiltinAgent
 from railguard.server.views import accounts, health, incidents, ingest, live, pages, projects
+from railguard.server.views import agent_api as uptime_agent_api
+from railguard.server.views import uptime as uptime_views
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,8 @@ def all_endpoints() -> list[Endpoint]:
         *projects.ENDPOINTS,
         *incidents.ENDPOINTS,
         *live.ENDPOINTS,
+        *uptime_views.ENDPOINTS,
+        *uptime_agent_api.ENDPOINTS,
     ]
 
 
@@ -87,6 +92,17 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await pool.close()
 
 
+async def _uptime(app: web.Application) -> AsyncIterator[None]:
+    """The built-in uptime agent: this process's share of the server's monitors' checks."""
+    agent = None
+    if app[SETTINGS].uptime_builtin_agent:
+        agent = BuiltinAgent(app[POOL], app[SETTINGS])
+        agent.start()
+    yield
+    if agent is not None:
+        await agent.stop()
+
+
 async def _end_streams(app: web.Application) -> None:
     # Live streams never finish on their own; without this a graceful stop waits them out.
     if LIVE in app:
@@ -105,6 +121,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[HASHER] = password_hasher(settings.argon2_memory_kib, settings.argon2_time_cost)
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_uptime)
     app.on_shutdown.append(_end_streams)
     setup_routes(app, all_endpoints(), urlsplit(settings.public_url).path.rstrip("/"))
     return app
