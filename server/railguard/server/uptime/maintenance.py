@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 _PARTITION_LOCK = 0x75707469  # "upti": any constant shared by every process
 _DAYS_AHEAD = 3
-ROLLUP_KEEP = "35 days"  # the longest statistics window is 30 days
+ROLLUP_KEEP = timedelta(days=35)  # the longest statistics window is 30 days
 
 
 async def maintain_partitions(pool: asyncpg.Pool, retention_days: int) -> None:

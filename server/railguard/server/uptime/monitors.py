@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -12,7 +13,11 @@ from railguard.server.uptime import stats
 from railguard.server.uptime.checks.ping import ping_problem
 from railguard.wire import uptime as u
 
-WINDOWS: dict[str, str] = {"24h": "24 hours", "7d": "7 days", "30d": "30 days"}
+WINDOWS: dict[str, timedelta] = {
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+}
 
 
 def monitor_model(row: Any) -> u.Monitor:
@@ -114,7 +119,9 @@ async def monitor_stats(db: Executor, monitor_id: int) -> u.MonitorStats:
     return u.MonitorStats(monitor_id=monitor_id, windows=windows)
 
 
-async def heartbeats(db: Executor, *, monitor_id: int, span: str, limit: int) -> list[u.Heartbeat]:
+async def heartbeats(
+    db: Executor, *, monitor_id: int, span: timedelta, limit: int
+) -> list[u.Heartbeat]:
     rows = await fetch_all(
         queries.recent_heartbeats(db, monitor_id=monitor_id, span=span, limit=limit)
     )

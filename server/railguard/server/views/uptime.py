@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from aiohttp import web
 
 from railguard.server.auth import require_member, require_owner, require_user
@@ -81,7 +83,12 @@ async def monitor_stats(request: web.Request) -> web.Response:
     return json_response(await monitors.monitor_stats(request.app[POOL], row["id"]))
 
 
-_SPANS = {"1h": "1 hour", "24h": "24 hours", "7d": "7 days", "30d": "30 days"}
+_SPANS = {
+    "1h": timedelta(hours=1),
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+}
 
 
 async def monitor_heartbeats(request: web.Request) -> web.Response:

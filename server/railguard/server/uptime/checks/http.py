@@ -6,9 +6,12 @@ connecting and the certificate read is the one the server presents now.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ssl
 import time
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import aiohttp
 from cryptography import x509
@@ -21,20 +24,42 @@ _MAX_REDIRECTS = 10
 _USER_AGENT = "Railguard-Uptime/1"
 
 
-def _certificate_expiry(response: aiohttp.ClientResponse) -> datetime | None:
-    connection = response.connection
-    if connection is None or connection.transport is None:
+async def certificate_expiry(host: str, port: int) -> datetime | None:
+    """The expiry of the certificate the server presents, read on a connection of its own
+    (aiohttp gives a small response's connection back before its TLS object can be read).
+    Trust is not checked here: the request itself does that when `verify_tls` is set."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        _, writer = await asyncio.open_connection(host, port, ssl=context, server_hostname=host)
+    except (OSError, ssl.SSLError):
         return None
-    ssl_object = connection.transport.get_extra_info("ssl_object")
-    if not isinstance(ssl_object, ssl.SSLObject):
-        return None
-    der = ssl_object.getpeercert(binary_form=True)
-    if not der:
-        return None
-    return x509.load_der_x509_certificate(der).not_valid_after_utc
+    try:
+        ssl_object = writer.get_extra_info("ssl_object")
+        der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+        return x509.load_der_x509_certificate(der).not_valid_after_utc if der else None
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError, ssl.SSLError):
+            await writer.wait_closed()
 
 
 async def check(spec: u.HttpCheck, timeout: float) -> CheckResult:
+    parts = urlsplit(spec.url)
+    expiry: asyncio.Task[datetime | None] | None = None
+    if parts.scheme == "https" and spec.cert_expiry_days > 0 and parts.hostname:
+        expiry = asyncio.create_task(certificate_expiry(parts.hostname, parts.port or 443))
+    try:
+        return await _request(spec, timeout, expiry)
+    finally:
+        if expiry is not None and not expiry.done():
+            expiry.cancel()
+
+
+async def _request(
+    spec: u.HttpCheck, timeout: float, expiry: asyncio.Task[datetime | None] | None
+) -> CheckResult:
     connector = aiohttp.TCPConnector(force_close=True, ssl=spec.verify_tls)
     started = time.perf_counter()
     try:
@@ -52,7 +77,6 @@ async def check(spec: u.HttpCheck, timeout: float) -> CheckResult:
                 max_redirects=_MAX_REDIRECTS,
             ) as response,  # fmt: skip
         ):
-            expires = _certificate_expiry(response)
             body = b""
             if spec.body_contains is not None:
                 body = await response.content.read(_BODY_LIMIT)
@@ -67,6 +91,7 @@ async def check(spec: u.HttpCheck, timeout: float) -> CheckResult:
     except aiohttp.ClientError as exc:
         return failed(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
                       _ms(started))  # fmt: skip
+    expires = await expiry if expiry is not None else None
     if not spec.status_min <= status <= spec.status_max:
         return CheckResult(
             False,
