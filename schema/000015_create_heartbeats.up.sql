@@ -4,6 +4,9 @@
 CREATE TABLE heartbeats (
     monitor_id   bigint NOT NULL,
     checked_at   timestamptz NOT NULL,
+    -- The slot the check was claimed for: at most one heartbeat per slot, and checked_at minus
+    -- due_at is how late the check started.
+    due_at       timestamptz,
     ok           boolean NOT NULL,
     latency_ms   double precision,
     error        text,

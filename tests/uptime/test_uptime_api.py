@@ -9,9 +9,9 @@ from typing import Any
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
+from uptimekit import HttpTarget, TcpTarget, eventually
 
 from support import Account, Api
-from uptimekit import HttpTarget, TcpTarget, eventually
 
 Client = TestClient[Any, Any]
 
@@ -68,7 +68,8 @@ async def test_create_list_update_delete_and_other_tenants(client: Client, api: 
         ({"name": "x", "check": {"kind": "tcp", "host": "h", "port": 1},
           "interval_seconds": 2, "timeout_seconds": 5}, "timeout"),
         ({"name": "x", "check": {"kind": "tcp", "host": "h", "port": 1}, "agent_id": 999}, "agent"),
-        ({"name": "x", "check": {"kind": "dns", "name": "a.test", "record_type": "SRV"}}, "record_type"),
+        ({"name": "x", "check": {"kind": "dns", "name": "a.test", "record_type": "SRV"}},
+         "record_type"),
     ],
 )  # fmt: skip
 async def test_bad_monitors_are_refused_with_422(
@@ -168,8 +169,14 @@ async def test_a_monitor_without_results_is_unknown_never_up(
     listener = await TcpTarget().start()
     owner = await api.account()
     project = await api.project(owner)
-    monitor = await _monitor(client, owner, project["id"], name="tcp", interval_seconds=1,
-                             check={"kind": "tcp", "host": "127.0.0.1", "port": listener.port})  # fmt: skip
+    monitor = await _monitor(
+        client,
+        owner,
+        project["id"],
+        name="tcp",
+        interval_seconds=1,
+        check={"kind": "tcp", "host": "127.0.0.1", "port": listener.port},
+    )
     url = f"/api/v1/monitors/{monitor['id']}"
 
     async def state() -> str:

@@ -237,6 +237,7 @@ class AgentClaim(Response):
 
 class AgentResult(Request):
     monitor_id: int
+    due_at: AwareDatetime | None = Field(default=None, description="The job's due_at.")
     checked_at: AwareDatetime
     ok: bool
     latency_ms: float | None = Field(default=None, ge=0)

@@ -67,8 +67,8 @@ SELECT m.*, (SELECT o.id FROM outages o WHERE o.monitor_id = m.id AND o.resolved
 FROM monitors m WHERE m.id = :monitor_id FOR UPDATE;
 
 -- name: insert_heartbeat!
-INSERT INTO heartbeats (monitor_id, checked_at, ok, latency_ms, error, agent_id)
-VALUES (:monitor_id, :checked_at, :ok, :latency_ms, :error, :agent_id);
+INSERT INTO heartbeats (monitor_id, checked_at, due_at, ok, latency_ms, error, agent_id)
+VALUES (:monitor_id, :checked_at, :due_at, :ok, :latency_ms, :error, :agent_id);
 
 -- name: add_to_rollup!
 INSERT INTO uptime_rollups (monitor_id, bucket, checks, up, latency_hist)

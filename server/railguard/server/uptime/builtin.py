@@ -38,7 +38,7 @@ class BuiltinAgent:
 
         async def report(job: Job, result: CheckResult, checked_at: datetime) -> None:
             await apply_result(pool, monitor_id=job.monitor_id, result=result,
-                               checked_at=checked_at)  # fmt: skip
+                               checked_at=checked_at, due_at=job.due_at)  # fmt: skip
 
         self.scheduler = Scheduler(claim, report, concurrency=settings.uptime_concurrency)
         self.maintenance = Maintenance(

@@ -38,6 +38,7 @@ async def apply_result(
     monitor_id: int,
     result: CheckResult,
     checked_at: datetime,
+    due_at: datetime | None = None,
     agent_id: int | None = None,
 ) -> bool:
     """Record one result; False when the monitor no longer exists (or is not the agent's)."""
@@ -46,7 +47,7 @@ async def apply_result(
         if monitor is None or monitor["agent_id"] != agent_id:
             return False
         await queries.insert_heartbeat(
-            conn, monitor_id=monitor_id, checked_at=checked_at, ok=result.ok,
+            conn, monitor_id=monitor_id, checked_at=checked_at, due_at=due_at, ok=result.ok,
             latency_ms=result.latency_ms, error=result.error, agent_id=agent_id,
         )  # fmt: skip
         await queries.add_to_rollup(

@@ -53,7 +53,8 @@ async def results(request: web.Request) -> web.Response:
         result = CheckResult(item.ok, item.latency_ms, item.error, item.cert_expires_at)
         # Only the agent's own monitors: anything else is skipped, and not counted.
         if await apply_result(pool, monitor_id=item.monitor_id, result=result,
-                              checked_at=item.checked_at, agent_id=agent["id"]):  # fmt: skip
+                              checked_at=item.checked_at, due_at=item.due_at,
+                              agent_id=agent["id"]):  # fmt: skip
             accepted += 1
     return json_response(u.AgentResultsAccepted(accepted=accepted))
 
