@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from railguard.server.cli.admin import add_admin_parsers, run_admin
 from railguard.server.cli.database import database_url
 from railguard.server.cli.output import CliError
+from railguard.server.cli.uptime import add_uptime_parsers, run_agent
 from railguard.server.embedded_db import EmbeddedDatabaseError
 from railguard.server.migrations import MigrationError
 from railguard.server.settings import Settings
@@ -44,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", default=None)
 
     add_admin_parsers(sub, common)
+    add_uptime_parsers(sub, common)
 
     login = sub.add_parser("login", parents=[common], help="store a token for the editor")
     login.add_argument("--server", default=None, help="backend URL")
@@ -94,6 +96,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> None:
 
         with database_url(settings) as url:
             asyncio.run(migrate(url, args))
+    elif args.command == "agent":
+        run_agent(args)
     elif args.command == "login":
         from railguard.server.cli.login import login
 
