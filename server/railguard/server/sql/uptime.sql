@@ -59,7 +59,11 @@ UPDATE monitors m SET next_run_at = due.next_run_at + make_interval(
     secs => m.interval_seconds * (1 + floor(greatest(0, extract(epoch FROM now() - due.next_run_at))
                                             / m.interval_seconds)))
 FROM due WHERE m.id = due.id
-RETURNING m.id, m.config, m.timeout_seconds, greatest(due.next_run_at, now()) AS due_at;
+-- due_at is the slot itself (so lateness is measured honestly), unless the slot is more than an
+-- interval old: then the run is a one-off catch-up, due now.
+RETURNING m.id, m.config, m.timeout_seconds,
+          CASE WHEN due.next_run_at >= now() - make_interval(secs => m.interval_seconds)
+               THEN due.next_run_at ELSE now() END AS due_at;
 
 -- name: lock_monitor^
 SELECT m.*, (SELECT o.id FROM outages o WHERE o.monitor_id = m.id AND o.resolved_at IS NULL)

@@ -34,7 +34,7 @@ class AgentError(Exception):
 
 class RemoteAgent:
     def __init__(
-        self, server: str, key: str, *, poll: float = 0.5, lookahead: float = 1.5,
+        self, server: str, key: str, *, poll: float = 0.5, lookahead: float = 2.0,
         flush_every: float = 0.5,
     ) -> None:  # fmt: skip
         self._base = server.rstrip("/")
