@@ -66,11 +66,28 @@ class Tenant:
         r = http.get(f"{url}/api/v1/projects/{self.project_id}/incidents", headers=self.headers)
         self.incident_id: int = r.json()["items"][0]["id"]
         self.marker = marker
+        r = http.post(
+            f"{url}/api/v1/projects/{self.project_id}/monitors",
+            json={"name": marker, "enabled": False,
+                  "check": {"kind": "tcp", "host": "127.0.0.1", "port": 9}},
+            headers=self.headers,
+        )  # fmt: skip
+        assert r.status_code == 201, r.text
+        self.monitor_id: int = r.json()["id"]
+        r = http.post(
+            f"{url}/api/v1/projects/{self.project_id}/uptime-agents",
+            json={"name": marker[:100]},
+            headers=self.headers,
+        )
+        assert r.status_code == 201, r.text
+        self.agent_id: int = r.json()["id"]
         self.ids = {
             "project_id": self.project_id,
             "incident_id": self.incident_id,
             "key_id": self.key_id,
             "user_id": self.user_id,
+            "monitor_id": self.monitor_id,
+            "agent_id": self.agent_id,
         }
 
 

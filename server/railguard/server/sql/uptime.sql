@@ -51,6 +51,7 @@ WITH due AS (
     SELECT id, next_run_at FROM monitors
     WHERE enabled AND agent_id IS NOT DISTINCT FROM :agent_id
       AND next_run_at <= now() + make_interval(secs => :lookahead)
+      AND EXISTS (SELECT 1 FROM projects p WHERE p.id = project_id AND p.deleted_at IS NULL)
     ORDER BY next_run_at
     LIMIT :limit
     FOR UPDATE SKIP LOCKED

@@ -1,33 +1,23 @@
 """Checks: one coroutine per kind, each returning a `CheckResult` and never raising for a
-failure of the target (a refused connection, a timeout, a wrong answer are all results)."""
+failure of the target (a refused connection, a timeout, a wrong answer are all results).
+Every kind is imported here, up front: a first import inside a running server would stall its
+event loop (and every check due meanwhile)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
-from datetime import datetime
 
+from railguard.server.uptime.checks import dns, http, ping, tcp
+from railguard.server.uptime.checks.result import CheckResult, failed
 from railguard.wire import uptime as u
 
-
-@dataclass(frozen=True)
-class CheckResult:
-    ok: bool
-    latency_ms: float | None
-    error: str | None = None
-    cert_expires_at: datetime | None = None
-
-
-def failed(error: str, latency_ms: float | None = None) -> CheckResult:
-    return CheckResult(False, latency_ms, error[:2000])
+__all__ = ["CheckResult", "failed", "run_check"]
 
 
 async def run_check(check: u.HttpCheck | u.TcpCheck | u.PingCheck | u.DnsCheck,
                     timeout: float) -> CheckResult:  # fmt: skip
     """Run one check, bounded by `timeout` seconds in all (a hung target is a failure)."""
-    from railguard.server.uptime.checks import dns, http, ping, tcp
-
     started = time.perf_counter()
     try:
         async with asyncio.timeout(timeout):

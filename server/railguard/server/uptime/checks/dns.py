@@ -9,7 +9,7 @@ import dns.exception
 import dns.rdatatype
 import dns.resolver
 
-from railguard.server.uptime.checks import CheckResult, failed
+from railguard.server.uptime.checks.result import CheckResult, failed
 from railguard.wire import uptime as u
 
 

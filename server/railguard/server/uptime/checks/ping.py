@@ -13,7 +13,7 @@ import socket
 import struct
 import time
 
-from railguard.server.uptime.checks import CheckResult
+from railguard.server.uptime.checks.result import CheckResult
 from railguard.wire import uptime as u
 
 _ECHO_REQUEST, _ECHO_REPLY = 8, 0

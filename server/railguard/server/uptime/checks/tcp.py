@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from railguard.server.uptime.checks import CheckResult, failed
+from railguard.server.uptime.checks.result import CheckResult, failed
 from railguard.wire import uptime as u
 
 
