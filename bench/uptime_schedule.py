@@ -3,8 +3,9 @@ intervals on time, on this machine, without running any slot twice?
 
 Starts an embedded PostgreSQL (temporary home), `railguard serve` (default workers) and a
 no-op aiohttp target as separate processes; inserts N HTTP monitors (GET the target's
-/health, every `--interval` s) with their first slots spread evenly over one interval (or all
-in one instant with `--aligned`), lets them run for `--duration` s, then reads the heartbeats:
+/health, every `--interval` s) with their first slots at random in the first interval, as the
+server places a new monitor's (or all in one instant with `--aligned`: a worst case the server
+itself does not produce), lets them run for `--duration` s, then reads the heartbeats:
 lateness (start time minus slot), slots run twice, slots missed, and the server's CPU.
 
 Beside it, the machine's own ceiling, measured at the same time: a separate process that does
@@ -56,7 +57,7 @@ async def _insert_monitors(url: str, count: int, interval: int, target: str, ali
             "timeout_seconds, retries, next_run_at) "
             "SELECT $1, 'm' || i, 'http', $2::jsonb, $3::int, least(10, $3::int), 1, "
             "now() + interval '5 seconds' + make_interval(secs => CASE WHEN $5 THEN 0 "
-            "ELSE i * $3::int::float8 / $4::int END) FROM generate_series(0, $4::int - 1) AS i",
+            "ELSE random() * least($3::int, 30) END) FROM generate_series(0, $4::int - 1) AS i",
             project, config, interval, count, aligned,
         )  # fmt: skip
     finally:

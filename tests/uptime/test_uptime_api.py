@@ -3,13 +3,16 @@ outage lifecycle against a real target, statistics, alerts recorded once."""
 
 from __future__ import annotations
 
+import json
+import ssl
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
-from uptimekit import HttpTarget, TcpTarget, eventually
+from uptimekit import HttpTarget, TcpTarget, eventually, self_signed
 
 from support import Account, Api
 
@@ -198,3 +201,51 @@ async def test_a_monitor_without_results_is_unknown_never_up(
 
 async def _is(probe: Any, expected: str) -> bool:
     return bool(await probe() == expected)
+
+
+async def test_an_expiring_certificate_alerts_once(
+    client: Client, api: Api, database_url: str, tmp_path: Path
+) -> None:
+    cert, key, expires = self_signed(tmp_path, days_valid=3)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    target = await HttpTarget(tls=context).start()
+    owner = await api.account()
+    project = await api.project(owner)
+    monitor = await _monitor(client, owner, project["id"], name="tls", interval_seconds=1,
+                             check={"kind": "http", "url": target.url,
+                                    "verify_tls": False, "cert_expiry_days": 14})  # fmt: skip
+    conn = await asyncpg.connect(database_url)
+    try:
+
+        async def three_checks() -> bool:
+            count = await conn.fetchval(
+                "SELECT count(*) FROM heartbeats WHERE monitor_id = $1 AND ok", monitor["id"]
+            )
+            return bool(count >= 3)
+
+        await eventually(three_checks)
+        alerts = await conn.fetch(
+            "SELECT kind, payload FROM uptime_alerts WHERE monitor_id = $1", monitor["id"]
+        )
+        assert [a["kind"] for a in alerts] == ["cert_expiring"]
+        assert (
+            datetime.fromisoformat(json.loads(alerts[0]["payload"])["cert_expires_at"]) == expires
+        )
+        shown = await (await client.get(f"/api/v1/monitors/{monitor['id']}",
+                                         headers=owner.headers)).json()  # fmt: skip
+        assert datetime.fromisoformat(shown["cert_expires_at"]) == expires
+        assert shown["state"] == "up"
+    finally:
+        await conn.close()
+        await target.stop()
+
+
+async def test_a_monitor_page_reads_the_api_with_a_token(client: Client) -> None:
+    resp = await client.get("/monitors/7")
+    assert resp.status == 200 and resp.content_type == "text/html"
+    html = await resp.text()
+    for path in ("/stats", "/heartbeats", "outages?monitor_id=", "/acknowledge", "Authorization"):
+        assert path in html
+    assert "default-src 'self'" in resp.headers["Content-Security-Policy"]
+    assert (await client.get("/monitors/x")).status == 404

@@ -1,8 +1,12 @@
 -- name: create_monitor^
+-- The first slot is at a random point of the first interval (at most 30 s away): monitors
+-- created together (an import, a script) get spread phases instead of all running in the same
+-- instant of every interval.
 INSERT INTO monitors (project_id, name, kind, config, interval_seconds, timeout_seconds, retries,
-                      enabled, agent_id)
+                      enabled, agent_id, next_run_at)
 VALUES (:project_id, :name, :kind, :config, :interval_seconds, :timeout_seconds, :retries,
-        :enabled, :agent_id)
+        :enabled, :agent_id,
+        now() + make_interval(secs => random() * least(:interval_seconds, 30)))
 RETURNING *;
 
 -- name: list_monitors
@@ -16,14 +20,15 @@ JOIN project_members pm ON pm.project_id = m.project_id AND pm.user_id = :user_i
 WHERE m.id = :monitor_id;
 
 -- name: update_monitor^
--- A changed schedule takes effect now: the next slot is re-planned from the present.
+-- A changed schedule takes effect now: the next slot is re-planned (with a random phase).
 UPDATE monitors SET
     name = coalesce(:name, name),
     enabled = coalesce(:enabled, enabled),
     interval_seconds = coalesce(:interval_seconds, interval_seconds),
     timeout_seconds = coalesce(:timeout_seconds, timeout_seconds),
     retries = coalesce(:retries, retries),
-    next_run_at = now(),
+    next_run_at = now() + make_interval(
+        secs => random() * least(coalesce(:interval_seconds, interval_seconds), 30)),
     updated_at = now()
 WHERE id = :monitor_id
 RETURNING *;
