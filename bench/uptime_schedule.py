@@ -117,9 +117,9 @@ async def _measure(url: str, since: Any) -> dict[str, Any]:
         "slots_run_twice": doubled,
         "slots_missed": missing,
         "lateness_s": _lateness(late),
-        # When the checks more than 1 s late were due (seconds into the run): a cluster at one
+        # When (distinct, seconds into the run) the checks more than 1 s late were due: a cluster at one
         # moment is a stall of the whole machine or process, not of the scheduler's plan.
-        "over_1s_at": sorted(round(r["at"], 1) for r in rows if r["late"] > 1.0),
+        "over_1s_at": sorted({round(r["at"], 1) for r in rows if r["late"] > 1.0}),
     }  # fmt: skip
 
 
