@@ -117,8 +117,8 @@ async def _measure(url: str, since: Any) -> dict[str, Any]:
         "slots_run_twice": doubled,
         "slots_missed": missing,
         "lateness_s": _lateness(late),
-        # When (distinct, seconds into the run) the checks more than 1 s late were due: a cluster at one
-        # moment is a stall of the whole machine or process, not of the scheduler's plan.
+        # When (seconds into the run, distinct) the checks more than 1 s late were due: a
+        # cluster at one moment is a stall of the machine or a process, not of the plan.
         "over_1s_at": sorted({round(r["at"], 1) for r in rows if r["late"] > 1.0}),
     }  # fmt: skip
 
