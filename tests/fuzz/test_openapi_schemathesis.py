@@ -68,11 +68,28 @@ class Tenant:
         r = http.get(f"{url}/api/v1/projects/{self.project_id}/incidents", headers=self.headers)
         self.incident_id: int = r.json()["items"][0]["id"]
         self.marker = marker
+        r = http.post(
+            f"{url}/api/v1/projects/{self.project_id}/monitors",
+            json={"name": marker, "enabled": False,
+                  "check": {"kind": "tcp", "host": "127.0.0.1", "port": 9}},
+            headers=self.headers,
+        )  # fmt: skip
+        assert r.status_code == 201, r.text
+        self.monitor_id: int = r.json()["id"]
+        r = http.post(
+            f"{url}/api/v1/projects/{self.project_id}/uptime-agents",
+            json={"name": marker[:100]},
+            headers=self.headers,
+        )
+        assert r.status_code == 201, r.text
+        self.agent_id: int = r.json()["id"]
         self.ids = {
             "project_id": self.project_id,
             "incident_id": self.incident_id,
             "key_id": self.key_id,
             "user_id": self.user_id,
+            "monitor_id": self.monitor_id,
+            "agent_id": self.agent_id,
         }
 
 
@@ -144,7 +161,7 @@ def _contract(url: str) -> None:
     assert r.status_code == 200 and json.dumps(r.json()).count(owner.marker) >= 1
 
 
-# Three passes over every operation: the run grows with the API (200 s on a loaded 2-core box).
-@pytest.mark.timeout(600)
+# Three passes over ~45 operations: ~4.5 min on a loaded 2-core box, past the default 120 s.
+@pytest.mark.timeout(900)
 async def test_openapi_contract_and_tenant_isolation(served_backend: Any) -> None:
     await asyncio.to_thread(_contract, served_backend.url)

@@ -33,6 +33,7 @@ from railguard.server.pipeline.writer import EventWriter
 from railguard.server.proxies import trusted_proxy_middleware
 from railguard.server.security import password_hasher
 from railguard.server.settings import Settings
+from railguard.server.uptime.builtin import BuiltinAgent
 from railguard.server.views import (
     accounts,
     alerts,
@@ -43,6 +44,8 @@ from railguard.server.views import (
     projects,
     triage,
 )
+from railguard.server.views import agent_api as uptime_agent_api
+from railguard.server.views import uptime as uptime_views
 from railguard.server.web.setup import setup_web
 
 log = logging.getLogger(__name__)
@@ -57,6 +60,8 @@ def all_endpoints() -> list[Endpoint]:
         *live.ENDPOINTS,
         *triage.ENDPOINTS,
         *alerts.ENDPOINTS,
+        *uptime_views.ENDPOINTS,
+        *uptime_agent_api.ENDPOINTS,
     ]
 
 
@@ -119,6 +124,17 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await pool.close()
 
 
+async def _uptime(app: web.Application) -> AsyncIterator[None]:
+    """The built-in uptime agent: this process's share of the server's monitors' checks."""
+    agent = None
+    if app[SETTINGS].uptime_builtin_agent:
+        agent = BuiltinAgent(app[POOL], app[SETTINGS])
+        agent.start()
+    yield
+    if agent is not None:
+        await agent.stop()
+
+
 async def _end_streams(app: web.Application) -> None:
     # Live streams never finish on their own; without this a graceful stop waits them out.
     if LIVE in app:
@@ -151,6 +167,7 @@ def create_app(settings: Settings) -> web.Application:
     app[AUTHENTICATORS] = DEFAULT_AUTHENTICATORS
     edge.install(app)
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_uptime)
     app.on_shutdown.append(_end_streams)
     setup_routes(app, all_endpoints(), urlsplit(settings.public_base).path.rstrip("/"))
     return app

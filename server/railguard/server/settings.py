@@ -98,6 +98,17 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    # Uptime monitoring (docs/uptime.md).
+    uptime_builtin_agent: bool = Field(
+        default=True, description="Run the server's monitors' checks in this process."
+    )
+    uptime_concurrency: int = Field(default=500, ge=1, description="Checks in flight at once.")
+    uptime_heartbeat_retention_days: int = Field(default=31, ge=1)
+    uptime_agent_offline_after: float = Field(
+        default=30.0, gt=0, description="Seconds without a report before an agent is offline."
+    )
+    uptime_maintenance_every: float = Field(default=5.0, gt=0)
+
     # Alerts: outgoing mail and the dispatcher (docs/alerts.md).
     smtp_host: str | None = Field(default=None, description="SMTP server; unset: no email.")
     smtp_port: int = Field(default=587, ge=1, le=65535)

@@ -1,0 +1,3 @@
+DROP FUNCTION uptime_drop_heartbeat_partitions(date);
+DROP FUNCTION uptime_ensure_heartbeat_partitions(date, integer);
+DROP TABLE heartbeats;
