@@ -5,10 +5,8 @@ answers, fails or stays silent; self-signed certificates with a chosen expiry.""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import ssl
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import dns.flags
@@ -17,48 +15,8 @@ import dns.rcode
 import dns.rdatatype
 import dns.rrset
 from aiohttp import web
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from support import free_port
-
-
-def self_signed(directory: Path, *, days_valid: float) -> tuple[Path, Path, dt.datetime]:
-    """A certificate for 127.0.0.1/localhost expiring in `days_valid` days: (cert, key, expiry)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    expires = now + dt.timedelta(days=days_valid)
-    import ipaddress
-
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(expires)
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path, expires
 
 
 @dataclass

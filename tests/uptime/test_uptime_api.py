@@ -12,9 +12,10 @@ from typing import Any
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
-from uptimekit import HttpTarget, TcpTarget, eventually, self_signed
 
+from certkit import self_signed
 from support import Account, Api
+from uptimekit import HttpTarget, TcpTarget, eventually
 
 Client = TestClient[Any, Any]
 

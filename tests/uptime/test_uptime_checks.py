@@ -8,11 +8,12 @@ from pathlib import Path
 
 import dns.rdatatype
 import pytest
-from uptimekit import DnsTarget, HttpTarget, TcpTarget, self_signed
 
+from certkit import self_signed
 from railguard.server.uptime.checks import run_check
 from railguard.server.uptime.checks.ping import ping_problem
 from railguard.wire import uptime as u
+from uptimekit import DnsTarget, HttpTarget, TcpTarget
 
 
 @pytest.fixture
