@@ -51,6 +51,23 @@ def json_response(
     return web.Response(status=status, body=orjson.dumps(payload), content_type="application/json")
 
 
+def query_int(request: web.Request, name: str, low: int, high: int) -> int | None:
+    """An integer query parameter within [low, high], None when absent; anything else is a 422
+    (checked before conversion, so 5,000 digits never reach `int()`)."""
+    raw = request.query.get(name, "")
+    if raw == "":
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or not low <= int(raw) <= high:
+        raise Invalid(f"{name} must be an integer from {low} to {high}.")
+    return int(raw)
+
+
+def query_limit(request: web.Request, default: int, top: int) -> int:
+    """The page size: `limit` from 1 to `top`, `default` when absent."""
+    found = query_int(request, "limit", 1, top)
+    return default if found is None else found
+
+
 def int_param(request: web.Request, name: str) -> int:
     """A numeric path parameter; anything else is a 404 (the resource cannot exist)."""
     raw = request.match_info[name]

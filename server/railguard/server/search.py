@@ -24,6 +24,7 @@ import orjson
 
 from railguard.server.db import Executor, fetch_all, queries
 from railguard.server.errors import BadRequest, Invalid
+from railguard.server.incidents import in_utc
 
 Sort = Literal["last_seen", "first_seen", "events"]
 SORTS: dict[str, str] = {"last_seen": "last_seen", "first_seen": "first_seen",
@@ -53,7 +54,7 @@ def _time(query: Mapping[str, str], name: str) -> datetime | None:
         when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError as exc:
         raise Invalid(f"{name} must be an ISO 8601 date or time.") from exc
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    return in_utc(when if when.tzinfo else when.replace(tzinfo=UTC), name)
 
 
 def parse_filters(query: Mapping[str, str]) -> Filters:
@@ -101,6 +102,11 @@ def decode_cursor(cursor: str, sort: Sort) -> tuple[Any, int]:
         raise BadRequest("The cursor is not valid.", code="invalid_cursor")
     if isinstance(parsed, int) and not 0 <= parsed < 2**63:
         raise BadRequest("The cursor is not valid.", code="invalid_cursor")
+    if isinstance(parsed, datetime):
+        try:
+            parsed = parsed.astimezone(UTC)
+        except OverflowError:
+            raise BadRequest("The cursor is not valid.", code="invalid_cursor") from None
     return parsed, ident
 
 

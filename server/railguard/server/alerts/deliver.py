@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 _CLAIM = 20
 _LISTED = 20
 
+# Its own generator: retries must not draw from (or disturb) the process-wide `random` state.
+_JITTER = random.Random()
+
 
 def _iso(value: Any) -> str:
     return value.isoformat(timespec="seconds") if value is not None else ""
@@ -148,7 +151,7 @@ async def deliver_once(
         for row, alert, (error, final) in zip(rows, alerts, outcomes, strict=True):
             delay = retry_delay(
                 row["attempts"] + 1, base=settings.alert_retry_base_seconds,
-                cap=settings.alert_retry_cap_seconds, jitter=random.random(),
+                cap=settings.alert_retry_cap_seconds, jitter=_JITTER.random(),
             )  # fmt: skip
             await queries.record_attempt(
                 conn, id=row["id"], ok=error is None, error=error, retry_in=delay,

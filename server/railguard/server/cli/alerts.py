@@ -17,9 +17,7 @@ from railguard.server.settings import Settings
 
 
 async def alerts_test(pool: asyncpg.Pool, args: argparse.Namespace, settings: Settings) -> None:
-    if not await pool.fetchval(
-        "SELECT 1 FROM projects WHERE id = $1 AND deleted_at IS NULL", args.project
-    ):
+    if not await queries.project_exists(pool, project_id=args.project):
         raise CliError(f"no project with id {args.project}")
     queued = await store.send_test(
         pool, settings, args.project, channel_id=args.channel, only_user=None

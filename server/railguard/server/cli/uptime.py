@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from railguard.server.cli.output import CliError, emit, table
+from railguard.server.db import queries
 from railguard.server.settings import Settings
 from railguard.server.uptime import monitors
 from railguard.wire import uptime as u
@@ -44,9 +45,7 @@ def _check(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def _project(pool: asyncpg.Pool, project_id: int) -> None:
-    if not await pool.fetchval(
-        "SELECT 1 FROM projects WHERE id=$1 AND deleted_at IS NULL", project_id
-    ):
+    if not await queries.project_exists(pool, project_id=project_id):
         raise CliError(f"no project with id {project_id}")
 
 
@@ -89,7 +88,7 @@ async def monitor_list(pool: asyncpg.Pool, args: argparse.Namespace, settings: S
 
 
 async def monitor_delete(pool: asyncpg.Pool, args: argparse.Namespace, settings: Settings) -> None:
-    deleted = await pool.fetchval("DELETE FROM monitors WHERE id = $1 RETURNING id", args.id)
+    deleted = await queries.delete_monitor_by_id(pool, monitor_id=args.id)
     if deleted is None:
         raise CliError(f"no monitor with id {args.id}")
     emit({"deleted": args.id}, as_json=args.json, text=f"deleted monitor {args.id}")

@@ -47,3 +47,7 @@ DELETE FROM event_receipts WHERE ctid IN (
 -- name: set_project_retention^
 UPDATE projects SET retention_days = :days WHERE id = :project_id AND deleted_at IS NULL
 RETURNING id, retention_days;
+
+-- name: try_xact_lock$
+-- Take the transaction-scoped advisory lock :key if no other session holds it.
+SELECT pg_try_advisory_xact_lock(:key);

@@ -204,3 +204,7 @@ RETURNING *;
 UPDATE uptime_agents SET last_seen_at = now()
 WHERE key_hash = :key_hash AND revoked_at IS NULL
 RETURNING *;
+
+-- name: delete_monitor_by_id$
+-- An administrator's delete (the CLI): the monitor's id, or NULL when there was none.
+DELETE FROM monitors WHERE id = :monitor_id RETURNING id;

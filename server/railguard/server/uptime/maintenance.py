@@ -23,7 +23,7 @@ ROLLUP_KEEP = timedelta(days=35)  # the longest statistics window is 30 days
 async def maintain_partitions(pool: asyncpg.Pool, retention_days: int) -> None:
     today = datetime.now(UTC).date()
     async with pool.acquire() as conn, conn.transaction():
-        if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", _PARTITION_LOCK):
+        if not await queries.try_xact_lock(conn, key=_PARTITION_LOCK):
             return  # another process is at it
         await queries.ensure_heartbeat_partitions(
             conn, from_day=today - timedelta(days=1), days=_DAYS_AHEAD + 2

@@ -12,7 +12,7 @@ from railguard.server.alerts import store
 from railguard.server.auth import USER, membership
 from railguard.server.endpoints import Endpoint, QueryParam
 from railguard.server.errors import Invalid
-from railguard.server.http import int_param, json_response, parse_request
+from railguard.server.http import int_param, json_response, parse_request, query_int
 from railguard.server.keys import POOL, SETTINGS
 from railguard.wire import alerts as a
 
@@ -83,21 +83,12 @@ async def list_deliveries(request: web.Request) -> web.Response:
     status = request.query.get("status") or None
     if status is not None and status not in _STATUSES:
         raise Invalid(f"status must be one of {', '.join(sorted(_STATUSES))}.")
-    before = _int_query(request, "before", 1, 2**62)
-    limit = _int_query(request, "limit", 1, 200) or 50
+    before = query_int(request, "before", 1, 2**62)
+    limit = query_int(request, "limit", 1, 200) or 50
     page = await store.list_deliveries(
         request.app[POOL], project_id, status=status, before=before, limit=limit
     )
     return json_response(page)
-
-
-def _int_query(request: web.Request, name: str, low: int, high: int) -> int | None:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return None
-    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
-        raise Invalid(f"{name} must be an integer from {low} to {high}.")
-    return int(raw)
 
 
 async def send_test(request: web.Request) -> web.Response:

@@ -11,16 +11,9 @@ from railguard.server import events, incidents, search, stats, triage
 from railguard.server.auth import USER, member_of
 from railguard.server.endpoints import Endpoint, QueryParam
 from railguard.server.errors import Invalid
-from railguard.server.http import int_param, json_response, parse_request
+from railguard.server.http import int_param, json_response, parse_request, query_limit
 from railguard.server.keys import POOL, SETTINGS
 from railguard.wire import models as w
-
-
-def _limit(request: web.Request, default: int, top: int) -> int:
-    raw = request.query.get("limit", str(default))
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= top:
-        raise Invalid(f"limit must be between 1 and {top}.")
-    return int(raw)
 
 
 async def search_incidents(request: web.Request) -> web.Response:
@@ -36,7 +29,7 @@ async def search_incidents(request: web.Request) -> web.Response:
     rows, next_cursor = await search.search(
         request.app[POOL], project_ids=scope,
         filters=search.parse_filters(request.query), cursor=request.query.get("cursor") or None,
-        limit=_limit(request, 50, 500),
+        limit=query_limit(request, 50, 500),
     )  # fmt: skip
     base = request.app[SETTINGS].public_base
     items = [incidents.incident_model(r, base) for r in rows]
@@ -109,7 +102,10 @@ async def list_events(request: web.Request) -> web.Response:
         if before.tzinfo is None:
             raise Invalid("before must include a time zone.")
     page = await events.event_page(
-        request.app[POOL], incident_id=incident_id, before=before, limit=_limit(request, 20, 100)
+        request.app[POOL],
+        incident_id=incident_id,
+        before=before,
+        limit=query_limit(request, 20, 100),
     )
     return json_response(page)
 

@@ -9,17 +9,10 @@ from aiohttp import web
 from railguard.server.auth import USER, member_of, require_owner
 from railguard.server.endpoints import Endpoint, QueryParam
 from railguard.server.errors import Forbidden, Invalid
-from railguard.server.http import int_param, json_response, parse_request
+from railguard.server.http import int_param, json_response, parse_request, query_limit
 from railguard.server.keys import POOL, SETTINGS
 from railguard.server.uptime import agents, monitors
 from railguard.wire import uptime as u
-
-
-def _limit(request: web.Request, default: int, most: int) -> int:
-    raw = request.query.get("limit", str(default))
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= most:
-        raise Invalid(f"limit must be an integer between 1 and {most}.")
-    return int(raw)
 
 
 async def create_monitor(request: web.Request) -> web.Response:
@@ -100,7 +93,7 @@ async def monitor_heartbeats(request: web.Request) -> web.Response:
         raise Invalid(f"window must be one of {list(_SPANS)}.")
     beats = await monitors.heartbeats(
         request.app[POOL], monitor_id=row["id"], span=_SPANS[span],
-        limit=_limit(request, 500, 10_000),
+        limit=query_limit(request, 500, 10_000),
     )  # fmt: skip
     return json_response(beats)
 
@@ -116,7 +109,7 @@ async def list_outages(request: web.Request) -> web.Response:
         raise Invalid("monitor_id must be an integer.")
     found = await monitors.list_outages(
         request.app[POOL], project_id=project_id, open_only=status == "open",
-        monitor_id=int(monitor) if monitor else None, limit=_limit(request, 100, 500),
+        monitor_id=int(monitor) if monitor else None, limit=query_limit(request, 100, 500),
     )  # fmt: skip
     return json_response(found)
 

@@ -16,7 +16,6 @@ import aiohttp_jinja2
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from railguard.server.edge import CSP
 from railguard.server.endpoints import Handler
 from railguard.server.errors import DomainError, Forbidden, Invalid
 from railguard.server.http_errors import status_of
@@ -26,13 +25,9 @@ from railguard.server.web.sessions import WebSession
 
 COOKIE = "rg_session"
 LOGIN_CSRF_COOKIE = "rg_login_csrf"
-_HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
+# Security headers (CSP, frame, referrer, nosniff) come from `edge` for every HTML response;
+# a page of someone's incidents is also never cached.
+_HEADERS = {"Cache-Control": "no-store"}
 _SESSION: web.RequestKey[WebSession | None] = web.RequestKey("web_session")
 
 
