@@ -364,7 +364,8 @@ def _best_unique(
 
 
 def place_by_context(new: Sequence[str], line: int, context: FrameContext | None) -> Placement:
-    """Place a 1-based `line` without the commit's text (§12 step 5).
+    """Place a 1-based `line` without the commit's text (docs/placement.md, "The commit is not
+    in the clone").
 
     The line equal to `context_line` whose neighbours best match `pre_context`/`post_context`
     is `relocated`; a tie or weak context gives `unverified` at the nearest such line; without
