@@ -8,6 +8,7 @@ Also `railguard.refresh` and `railguard.listIncidents` (`railguard.status` is fe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +41,7 @@ QUICK_FIXES = (
 )
 
 
-def quick_fixes(diagnostics: list[types.Diagnostic]) -> list[types.CodeAction]:
+def quick_fixes(diagnostics: Sequence[types.Diagnostic]) -> list[types.CodeAction]:
     """Resolve, acknowledge, ignore, open and copy, once per incident of `diagnostics`."""
     out: list[types.CodeAction] = []
     seen: set[int] = set()

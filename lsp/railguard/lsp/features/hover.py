@@ -17,7 +17,7 @@ from railguard.lsp.core import linemap as pl
 from railguard.lsp.core.diagnostics import PlacedIncident, line_range
 from railguard.lsp.core.paths import innermost_first
 from railguard.lsp.core.records import FrameRef, IncidentRecord
-from railguard.lsp.core.traces import hover_markdown
+from railguard.lsp.core.traces import UNKNOWN_TIME, hover_markdown
 from railguard.lsp.features.incidents import Incidents
 from railguard.lsp.features.placement import Placer
 from railguard.lsp.features.publishing import Publishing
@@ -50,12 +50,15 @@ def from_record(
                 pre_context=list(context.pre_context), post_context=list(context.post_context),
             )
         )  # fmt: skip
+    # The record keeps neither the first sighting nor the grouping: the hover shows the first as
+    # unknown and never reads the others.
     return Incident.model_construct(
         id=record.id, project_id=record.project_id, status=record.status, level=record.level,
-        error_type="", message="", title=record.title, event_count=record.event_count,
-        first_seen=None, last_seen=record.last_seen, environments=list(record.environments),
-        latest_commit=record.commit, first_commit=record.commit, top_frame=None, stack=frames,
-        change_seq=record.change_seq, url=record.url,
+        error_type="", message="", title=record.title, fingerprint="", grouping_version=0,
+        event_count=record.event_count, first_seen=UNKNOWN_TIME, last_seen=record.last_seen,
+        environments=list(record.environments), latest_commit=record.commit,
+        first_commit=record.commit, top_frame=None, stack=frames, change_seq=record.change_seq,
+        change_kind="updated", url=record.url,
     )  # fmt: skip
 
 

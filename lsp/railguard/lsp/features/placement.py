@@ -49,7 +49,7 @@ Stamp = tuple[str, int | None]
 
 class _Related(NamedTuple):
     record: IncidentRecord
-    index: FileIndex
+    file_index: FileIndex
     head: str | None
     files: tuple[str, ...]
     stamps: tuple[Stamp, ...]
@@ -195,7 +195,7 @@ class Placer:
         if (
             cached is not None
             and cached.record is record
-            and cached.index is index
+            and cached.file_index is index
             and cached.head == folder.head
             and all(
                 stamps(rel) == stamp for rel, stamp in zip(cached.files, cached.stamps, strict=True)
