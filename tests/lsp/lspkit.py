@@ -170,3 +170,20 @@ def open_file(client: LanguageClient, path: Path) -> str:
         )
     )
     return uri
+
+
+async def run_command(
+    client: LanguageClient, command: str, arguments: list[Any] | None = None
+) -> Any:
+    """`workspace/executeCommand`; every Railguard command answers with a value."""
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=command, arguments=arguments)
+    )
+    assert result is not None, f"{command} answered nothing"
+    return result
+
+
+def placement_of(diagnostic: types.Diagnostic) -> Any:
+    """The `placement` a Railguard diagnostic carries in its `data`."""
+    assert isinstance(diagnostic.data, dict), diagnostic.data
+    return diagnostic.data["placement"]

@@ -350,4 +350,5 @@ def test_a_surviving_line_is_never_on_another_line_without_a_flag(
             # around it.
             assert placed.line == truth, (number, original, placed, truth)
         if truth is not None and placed.kind is EXACT:
+            assert placed.line is not None
             assert placed.line == truth or new[placed.line] == original

@@ -11,6 +11,7 @@ from lspkit import Repo, git, make_incident
 from pygls.workspace import TextDocument
 
 from railguard.lsp.core import linemap as pl
+from railguard.lsp.core.diagnostics import RelatedFrame
 from railguard.lsp.core.paths import FileIndex
 from railguard.lsp.core.records import ProjectStore
 from railguard.lsp.features.placement import Placer
@@ -65,7 +66,7 @@ async def test_a_publish_reuses_the_diff_and_the_related_frames(
     counting = folder.repo
     assert isinstance(counting, CountingRepo)
 
-    async def place(d: TextDocument) -> tuple[int | None, tuple[object, ...]]:
+    async def place(d: TextDocument) -> tuple[int | None, tuple[RelatedFrame, ...]]:
         (placed,) = await placer.place_document(
             d.uri, d, folder, "app/calc.py", store, index, related=True
         )
