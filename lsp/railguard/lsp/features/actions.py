@@ -16,13 +16,8 @@ from lsprotocol import types
 
 from railguard.lsp.core.diagnostics import incident_id_of
 from railguard.lsp.core.traces import stack_text
-from railguard.lsp.features.incidents import Incidents
-from railguard.lsp.features.placement import Placer
-from railguard.lsp.features.publishing import Publishing
-from railguard.lsp.features.repositories import Repositories
-from railguard.lsp.features.status import Status
+from railguard.lsp.features.base import IncidentFeature
 from railguard.lsp.io.backend import Action
-from railguard.lsp.server import RailguardServer
 
 RESOLVE = "railguard.resolveIncident"
 ACKNOWLEDGE = "railguard.acknowledgeIncident"
@@ -65,14 +60,7 @@ def quick_fixes(diagnostics: Sequence[types.Diagnostic]) -> list[types.CodeActio
 
 
 @dataclass(eq=False)
-class Actions:
-    server: RailguardServer
-    repositories: Repositories
-    incidents: Incidents
-    placer: Placer
-    publishing: Publishing
-    status: Status
-
+class Actions(IncidentFeature):
     async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction] | None:
         """The quick fixes for the incidents under the cursor."""
         return quick_fixes(params.context.diagnostics) or None
