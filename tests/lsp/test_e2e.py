@@ -20,6 +20,7 @@ from lspkit import (
     Repo,
     git,
     initialize,
+    open_crashed,
     open_file,
     options,
     placement_of,
@@ -208,11 +209,8 @@ async def test_head_moving_to_the_deployed_commit_re_places_without_an_edit(
 async def test_commands_copy_open_and_list(
     client: LanguageClient, tenant: Tenant, repo: Repo
 ) -> None:
-    incident = await tenant.report(commit=repo.commit_a, **CRASH)  # type: ignore[arg-type]
+    incident, uri, _ = await open_crashed(client, tenant, repo)
     iid = incident["id"]
-    await initialize(client, repo.root, options(tenant))
-    uri = open_file(client, repo.calc)
-    await wait_diagnostics(client, uri, lambda d: len(d) == 1)
     copied = await run_command(client, "railguard.copyStackTrace", [iid])
     assert copied["text"].startswith("ZeroDivisionError: division by zero")
     opened = await run_command(client, "railguard.openIncident", [iid])

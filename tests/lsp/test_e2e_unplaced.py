@@ -5,11 +5,8 @@ typed in its place, but still listed by `railguard.listIncidents`, saying why an
 from __future__ import annotations
 
 from lspkit import (
-    CRASH,
     Repo,
-    initialize,
-    open_file,
-    options,
+    open_crashed,
     placement_of,
     run_command,
     wait_diagnostics,
@@ -24,12 +21,8 @@ from workspace import Tenant
 async def test_a_removed_line_is_listed_not_shown_on_the_code_typed_in_its_place(
     client: LanguageClient, tenant: Tenant, repo: Repo
 ) -> None:
-    incident = await tenant.report(commit=repo.commit_a, **CRASH)  # type: ignore[arg-type]
+    incident, uri, _ = await open_crashed(client, tenant, repo)
     iid = incident["id"]
-    await initialize(client, repo.root, options(tenant))
-    uri = open_file(client, repo.calc)
-    (diag,) = await wait_diagnostics(client, uri, lambda d: len(d) == 1)
-    assert diag.range.start.line == 14
 
     # Unsaved: the crashing line replaced by unrelated code (not an edit of it).
     edit(client, uri, 2, 14, "    raise NotImplementedError('later')\n", 15)
