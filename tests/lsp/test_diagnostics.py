@@ -15,7 +15,7 @@ from railguard.lsp.core.diagnostics import (
     line_range,
     to_diagnostic,
 )
-from railguard.lsp.core.linemap import DELETED, Placement, PlacementKind
+from railguard.lsp.core.linerules import DELETED, Placement, PlacementKind
 from railguard.wire.models import Incident
 
 UTF8 = types.PositionEncodingKind.Utf8

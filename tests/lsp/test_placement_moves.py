@@ -9,15 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from railguard.lsp.core.linemap import (
-    SIMILAR,
-    FrameContext,
-    LineMap,
-    Placement,
-    PlacementKind,
-    normalize,
-    place_by_context,
-)
+from railguard.lsp.core.contextmatch import place_by_context
+from railguard.lsp.core.linemap import LineMap
+from railguard.lsp.core.linerules import SIMILAR, FrameContext, Placement, PlacementKind, normalize
 from railguard.lsp.core.moves import DISTINCT, weight
 
 EXACT = PlacementKind.EXACT

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, get_args
 
-from railguard.lsp.core.linemap import FrameContext
+from railguard.lsp.core.linerules import FrameContext
 from railguard.lsp.core.paths import crash_frame
 from railguard.wire.models import Frame, Incident, IncidentStatus, Level
 

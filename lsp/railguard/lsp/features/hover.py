@@ -15,6 +15,7 @@ from pygls.uris import from_fs_path
 
 from railguard.lsp.core import linemap as pl
 from railguard.lsp.core.diagnostics import PlacedIncident, line_range
+from railguard.lsp.core.linerules import FrameContext
 from railguard.lsp.core.paths import innermost_first
 from railguard.lsp.core.records import FrameRef, IncidentRecord
 from railguard.lsp.core.traces import UNKNOWN_TIME, hover_markdown
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 
 def from_record(
-    record: IncidentRecord, context: pl.FrameContext, callers: tuple[FrameRef, ...]
+    record: IncidentRecord, context: FrameContext, callers: tuple[FrameRef, ...]
 ) -> Incident:
     """A stand-in for the full incident, from what the record knows (backend unreachable)."""
     frames = [
@@ -79,7 +80,7 @@ class Hover:
         except BackendError as e:
             log.info("hover of incident %s without its full stack: %s", shown.id, e)
             state = self.incidents.projects.get(shown.project_id)
-            context, callers = state.incidents.details(shown) if state else (pl.FrameContext(), ())
+            context, callers = state.incidents.details(shown) if state else (FrameContext(), ())
             return from_record(shown, context, callers)
 
     async def _frame_links(
@@ -99,7 +100,7 @@ class Hover:
             rel = index.resolve(frame.path, frame.original_path)
             if rel is None:
                 continue
-            context = pl.FrameContext(
+            context = FrameContext(
                 frame.context_line, tuple(frame.pre_context), tuple(frame.post_context)
             )
             line = await self.placer.current_line(folder, rel, commit, frame.line, context)
