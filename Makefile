@@ -67,12 +67,15 @@ test-vscode: $(VSCODE)/node_modules/.package-lock.json ## the VS Code extension'
 vsix: $(VSCODE)/node_modules/.package-lock.json ## build the VS Code extension package (.vsix)
 	cd $(VSCODE) && npm run --silent package
 
+# mypy checks tests/lsp in a pass of its own: its conftest.py and tests/conftest.py would both
+# be the top-level module `conftest`.
 lint: setup ## ruff and mypy
 	$(VENV)/bin/ruff check server lsp wire tests testkit bench
 	$(VENV)/bin/ruff format --check server lsp wire tests testkit bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy bench
 	MYPYPATH=tests:tests/ingest_e2e:tests/fault:. $(VENV)/bin/mypy tests testkit --exclude tests/lsp/
+	MYPYPATH=tests:tests/lsp:. $(VENV)/bin/mypy tests/lsp
 
 fmt: setup ## format the Python code
 	$(VENV)/bin/ruff check --fix server lsp wire tests testkit bench
@@ -82,6 +85,7 @@ typecheck: setup ## mypy only
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy bench
 	MYPYPATH=tests:tests/ingest_e2e:tests/fault:. $(VENV)/bin/mypy tests testkit --exclude tests/lsp/
+	MYPYPATH=tests:tests/lsp:. $(VENV)/bin/mypy tests/lsp
 
 dist: setup ## build the wheel and sdist, and check the migrations are inside
 	rm -rf dist && $(PY) -m pip wheel --no-deps --no-build-isolation -q -w dist .

@@ -170,3 +170,33 @@ def open_file(client: LanguageClient, path: Path) -> str:
         )
     )
     return uri
+
+
+async def run_command(
+    client: LanguageClient, command: str, arguments: list[Any] | None = None
+) -> Any:
+    """`workspace/executeCommand`; every Railguard command answers with a value."""
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=command, arguments=arguments)
+    )
+    assert result is not None, f"{command} answered nothing"
+    return result
+
+
+def placement_of(diagnostic: types.Diagnostic) -> Any:
+    """The `placement` a Railguard diagnostic carries in its `data`."""
+    assert isinstance(diagnostic.data, dict), diagnostic.data
+    return diagnostic.data["placement"]
+
+
+async def open_crashed(
+    client: LanguageClient, tenant: Tenant, repo: Repo
+) -> tuple[dict[str, Any], str, types.Diagnostic]:
+    """Report `CRASH` at commit A, start the server on `repo` and open calc.py: the incident
+    as the backend answered, the document's URI and its one diagnostic (line 15 at HEAD)."""
+    incident: dict[str, Any] = await tenant.report(commit=repo.commit_a, **CRASH)  # type: ignore[arg-type]
+    await initialize(client, repo.root, options(tenant))
+    uri = open_file(client, repo.calc)
+    (diag,) = await wait_diagnostics(client, uri, lambda d: len(d) == 1)
+    assert diag.code == incident["id"] and diag.range.start.line == 14
+    return incident, uri, diag

@@ -11,7 +11,7 @@ import asyncio
 
 import aiohttp
 import pytest
-from lspkit import CRASH, Repo, initialize, open_file, options, wait_diagnostics
+from lspkit import Repo, open_crashed, wait_diagnostics
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -24,11 +24,7 @@ pytestmark = pytest.mark.fault
 async def test_backend_restart_keeps_diagnostics_and_catches_up(
     client: LanguageClient, tenant: Tenant, repo: Repo, served_backend: ServedBackend
 ) -> None:
-    first = await tenant.report(commit=repo.commit_a, **CRASH)  # type: ignore[arg-type]
-    await initialize(client, repo.root, options(tenant))
-    uri = open_file(client, repo.calc)
-    (diag,) = await wait_diagnostics(client, uri, lambda d: len(d) == 1)
-    assert diag.code == first["id"] and diag.range.start.line == 14
+    first, uri, _ = await open_crashed(client, tenant, repo)
 
     served_backend.kill()
     publishes: list[types.PublishDiagnosticsParams] = []

@@ -15,7 +15,7 @@ from railguard.lsp.core.diagnostics import (
     line_range,
     to_diagnostic,
 )
-from railguard.lsp.core.linemap import DELETED, Placement, PlacementKind
+from railguard.lsp.core.linerules import DELETED, Placement, PlacementKind
 from railguard.wire.models import Incident
 
 UTF8 = types.PositionEncodingKind.Utf8
@@ -121,7 +121,7 @@ def test_severity_override_option() -> None:
 def test_stale_placements_say_so(kind: PlacementKind, suffix: str) -> None:
     diag = to_diagnostic(placed(kind), LINES, UTF8, now=NOW)
     assert diag is not None and diag.message.endswith(suffix)
-    assert diag.data["placement"] == kind.value
+    assert lspkit.placement_of(diag) == kind.value
 
 
 def test_deleted_is_never_shown() -> None:

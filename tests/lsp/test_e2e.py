@@ -20,8 +20,11 @@ from lspkit import (
     Repo,
     git,
     initialize,
+    open_crashed,
     open_file,
     options,
+    placement_of,
+    run_command,
     wait_diagnostics,
 )
 from lsprotocol import types
@@ -63,9 +66,7 @@ async def wait_connected(client: LanguageClient) -> dict[str, Any]:
 
     async def loop() -> dict[str, Any]:
         while True:
-            status: dict[str, Any] = await client.workspace_execute_command_async(
-                types.ExecuteCommandParams(command="railguard.status")
-            )
+            status: dict[str, Any] = await run_command(client, "railguard.status")
             if status["connected"] and status["projects"]:
                 return status
             await asyncio.sleep(0.05)
@@ -103,12 +104,12 @@ async def test_incident_follows_history_and_unsaved_edits_then_resolves(
     (diag,) = await wait_diagnostics(
         client, uri, lambda d: len(d) == 1 and d[0].range.start.line == 16
     )
-    assert diag.data["placement"] == "exact"
+    assert placement_of(diag) == "exact"
 
     # Edit the crashing line itself → still shown, downgraded, and says so.
     edit(client, uri, 3, 16, "    return a / (b or 1)\n", 17)
     (diag,) = await wait_diagnostics(
-        client, uri, lambda d: len(d) == 1 and d[0].data["placement"] == "changed"
+        client, uri, lambda d: len(d) == 1 and placement_of(d[0]) == "changed"
     )
     assert diag.range.start.line == 16
     assert diag.severity == types.DiagnosticSeverity.Warning
@@ -135,9 +136,7 @@ async def test_incident_follows_history_and_unsaved_edits_then_resolves(
     command = as_command(actions[0])
     assert command.command == "railguard.resolveIncident"
     assert command.arguments == [incident["id"]]
-    result = await client.workspace_execute_command_async(
-        types.ExecuteCommandParams(command=command.command, arguments=command.arguments)
-    )
+    result = await run_command(client, command.command, command.arguments)
     assert result["status"] == "resolved"
     assert list(client.diagnostics[uri]) == []
     stored = await incident_detail(tenant, incident["id"])
@@ -198,11 +197,11 @@ async def test_head_moving_to_the_deployed_commit_re_places_without_an_edit(
     await initialize(client, clone.resolve(), options(tenant))
     uri = open_file(client, clone.resolve() / "app" / "calc.py")
     (diag,) = await wait_diagnostics(client, uri, lambda d: len(d) == 1)
-    assert diag.range.start.line == 9 and diag.data["placement"] == "relocated"
+    assert diag.range.start.line == 9 and placement_of(diag) == "relocated"
 
     git(clone, "pull", "-q", "up", "main")
     (diag,) = await wait_diagnostics(
-        client, uri, lambda d: len(d) == 1 and d[0].data["placement"] == "exact"
+        client, uri, lambda d: len(d) == 1 and placement_of(d[0]) == "exact"
     )
     assert diag.range.start.line == 9
 
@@ -210,27 +209,18 @@ async def test_head_moving_to_the_deployed_commit_re_places_without_an_edit(
 async def test_commands_copy_open_and_list(
     client: LanguageClient, tenant: Tenant, repo: Repo
 ) -> None:
-    incident = await tenant.report(commit=repo.commit_a, **CRASH)  # type: ignore[arg-type]
+    incident, uri, _ = await open_crashed(client, tenant, repo)
     iid = incident["id"]
-    await initialize(client, repo.root, options(tenant))
-    uri = open_file(client, repo.calc)
-    await wait_diagnostics(client, uri, lambda d: len(d) == 1)
-    copied = await client.workspace_execute_command_async(
-        types.ExecuteCommandParams(command="railguard.copyStackTrace", arguments=[iid])
-    )
+    copied = await run_command(client, "railguard.copyStackTrace", [iid])
     assert copied["text"].startswith("ZeroDivisionError: division by zero")
-    opened = await client.workspace_execute_command_async(
-        types.ExecuteCommandParams(command="railguard.openIncident", arguments=[iid])
-    )
+    opened = await run_command(client, "railguard.openIncident", [iid])
     assert opened == {"url": incident["url"]}
     window = client.capabilities.window if client.capabilities else None
     if window and window.show_document and window.show_document.support:
         assert client.shown_documents[-1].uri == opened["url"]
     else:
         assert any(opened["url"] in m.message for m in client.messages)
-    listed = await client.workspace_execute_command_async(
-        types.ExecuteCommandParams(command="railguard.listIncidents")
-    )
+    listed = await run_command(client, "railguard.listIncidents")
     assert [(i["incidentId"], i["line"], i["placement"]) for i in listed] == [(iid, 14, "exact")]
 
 
@@ -240,9 +230,7 @@ async def test_missing_configuration_is_told_once_and_server_stays_up(
     await initialize(client, repo.root, {"showRelatedFrames": "yes"})
     uri = open_file(client, repo.calc)
     await wait_diagnostics(client, uri, lambda d: d == [])
-    status = await client.workspace_execute_command_async(
-        types.ExecuteCommandParams(command="railguard.status")
-    )
+    status = await run_command(client, "railguard.status")
     assert status["connected"] is False and "no server configured" in status["problem"]
     texts = [m.message for m in client.messages]
     assert sum("no server configured" in t for t in texts) == 1

@@ -4,7 +4,13 @@ typed in its place, but still listed by `railguard.listIncidents`, saying why an
 
 from __future__ import annotations
 
-from lspkit import CRASH, Repo, initialize, open_file, options, wait_diagnostics
+from lspkit import (
+    Repo,
+    open_crashed,
+    placement_of,
+    run_command,
+    wait_diagnostics,
+)
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 from test_e2e import edit
@@ -15,12 +21,8 @@ from workspace import Tenant
 async def test_a_removed_line_is_listed_not_shown_on_the_code_typed_in_its_place(
     client: LanguageClient, tenant: Tenant, repo: Repo
 ) -> None:
-    incident = await tenant.report(commit=repo.commit_a, **CRASH)  # type: ignore[arg-type]
+    incident, uri, _ = await open_crashed(client, tenant, repo)
     iid = incident["id"]
-    await initialize(client, repo.root, options(tenant))
-    uri = open_file(client, repo.calc)
-    (diag,) = await wait_diagnostics(client, uri, lambda d: len(d) == 1)
-    assert diag.range.start.line == 14
 
     # Unsaved: the crashing line replaced by unrelated code (not an edit of it).
     edit(client, uri, 2, 14, "    raise NotImplementedError('later')\n", 15)
@@ -30,9 +32,7 @@ async def test_a_removed_line_is_listed_not_shown_on_the_code_typed_in_its_place
     )
     assert hover is None
 
-    listed = await client.workspace_execute_command_async(
-        types.ExecuteCommandParams(command="railguard.listIncidents")
-    )
+    listed = await run_command(client, "railguard.listIncidents")
     assert [(i["incidentId"], i["uri"], i["line"], i["placement"]) for i in listed] == [
         (iid, uri, 14, "deleted")
     ]
@@ -41,4 +41,4 @@ async def test_a_removed_line_is_listed_not_shown_on_the_code_typed_in_its_place
     # Typing an edit of the original line brings the diagnostic back, flagged as changed.
     edit(client, uri, 3, 14, "    return a / (b or 1)\n", 15)
     (diag,) = await wait_diagnostics(client, uri, lambda d: len(d) == 1)
-    assert diag.range.start.line == 14 and diag.data["placement"] == "changed"
+    assert diag.range.start.line == 14 and placement_of(diag) == "changed"

@@ -6,17 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from railguard.lsp.core.linemap import (
-    DELETED,
-    FrameContext,
-    Hunk,
-    LineMap,
-    Placement,
-    PlacementKind,
-    diff_hunks,
-    place_by_context,
-    split_lines,
-)
+from railguard.lsp.core.contextmatch import place_by_context
+from railguard.lsp.core.linemap import Hunk, LineMap, diff_hunks, split_lines
+from railguard.lsp.core.linerules import DELETED, FrameContext, Placement, PlacementKind
 
 EXACT = PlacementKind.EXACT
 CHANGED = PlacementKind.CHANGED

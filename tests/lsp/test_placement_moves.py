@@ -9,15 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from railguard.lsp.core.linemap import (
-    SIMILAR,
-    FrameContext,
-    LineMap,
-    Placement,
-    PlacementKind,
-    normalize,
-    place_by_context,
-)
+from railguard.lsp.core.contextmatch import place_by_context
+from railguard.lsp.core.linemap import LineMap
+from railguard.lsp.core.linerules import SIMILAR, FrameContext, Placement, PlacementKind, normalize
 from railguard.lsp.core.moves import DISTINCT, weight
 
 EXACT = PlacementKind.EXACT
@@ -350,4 +344,5 @@ def test_a_surviving_line_is_never_on_another_line_without_a_flag(
             # around it.
             assert placed.line == truth, (number, original, placed, truth)
         if truth is not None and placed.kind is EXACT:
+            assert placed.line is not None
             assert placed.line == truth or new[placed.line] == original

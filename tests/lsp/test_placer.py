@@ -10,7 +10,8 @@ import pytest
 from lspkit import Repo, git, make_incident
 from pygls.workspace import TextDocument
 
-from railguard.lsp.core import linemap as pl
+from railguard.lsp.core.diagnostics import RelatedFrame
+from railguard.lsp.core.linerules import FrameContext, PlacementKind
 from railguard.lsp.core.paths import FileIndex
 from railguard.lsp.core.records import ProjectStore
 from railguard.lsp.features.placement import Placer
@@ -65,11 +66,11 @@ async def test_a_publish_reuses_the_diff_and_the_related_frames(
     counting = folder.repo
     assert isinstance(counting, CountingRepo)
 
-    async def place(d: TextDocument) -> tuple[int | None, tuple[object, ...]]:
+    async def place(d: TextDocument) -> tuple[int | None, tuple[RelatedFrame, ...]]:
         (placed,) = await placer.place_document(
             d.uri, d, folder, "app/calc.py", store, index, related=True
         )
-        assert placed.placement.kind == pl.PlacementKind.EXACT
+        assert placed.placement.kind == PlacementKind.EXACT
         return placed.placement.line, placed.related
 
     line, related = await place(doc)
@@ -108,7 +109,7 @@ async def test_current_line_of_a_file_on_disk_and_invalidate(
 ) -> None:
     repo, folder, _, _ = setup  # calc.py is not open: read from disk
     placer = Placer(lambda: {})
-    context = pl.FrameContext("    return a / b")
+    context = FrameContext("    return a / b")
     assert await placer.current_line(folder, "app/calc.py", repo.commit_a, 10, context) == 14
     counting = folder.repo
     assert isinstance(counting, CountingRepo)

@@ -18,7 +18,7 @@ from railguard.lsp.core.diagnostics import (
     RenderedDiagnostics,
     to_diagnostic,
 )
-from railguard.lsp.core.linemap import DELETED, Placement, PlacementKind
+from railguard.lsp.core.linerules import DELETED, Placement, PlacementKind
 from railguard.lsp.core.records import ProjectStore
 
 UTF8 = types.PositionEncodingKind.Utf8

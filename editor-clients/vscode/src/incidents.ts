@@ -11,7 +11,11 @@ export interface DiagnosticLike {
     data?: unknown;
 }
 
-/** One item of `railguard.listIncidents` (line and character 0-based, UTF-16 for VS Code). */
+/**
+ * One item of `railguard.listIncidents` (line and character 0-based, UTF-16 for VS Code). An
+ * incident whose line was removed is `placement: 'deleted'` with a `note` saying so; its `line`
+ * is only where the line used to be, so it is a place to look, not the incident's line.
+ */
 export interface ListItem {
     incidentId: number;
     title: string;
@@ -19,9 +23,15 @@ export interface ListItem {
     line: number;
     character?: number;
     severity?: number | string;
-    placement?: 'exact' | 'changed' | 'relocated' | 'unverified';
+    placement?: 'exact' | 'changed' | 'relocated' | 'unverified' | 'deleted';
+    note?: string;
     eventCount?: number;
     lastSeen?: string;
+}
+
+/** True when the server could not place the incident on any line of the file. */
+export function isUnplaced(item: ListItem): boolean {
+    return item.placement === 'deleted' || (typeof item.note === 'string' && item.note !== '');
 }
 
 function asId(v: unknown): number | undefined {
@@ -73,19 +83,23 @@ export function toPicks(items: ListItem[], relativePath: (uri: string) => string
     return items
         .filter((i) => typeof i?.incidentId === 'number' && typeof i.uri === 'string')
         .map((item) => {
+            const unplaced = isUnplaced(item);
             const detail: string[] = [];
+            if (unplaced) {
+                detail.push(item.note || 'not placed on any line of this file');
+            }
             if (item.eventCount !== undefined) {
                 detail.push(`${item.eventCount} events`);
             }
             if (item.lastSeen) {
                 detail.push(`last seen ${item.lastSeen}`);
             }
-            if (item.placement && item.placement !== 'exact') {
+            if (item.placement && item.placement !== 'exact' && !unplaced) {
                 detail.push(`placement: ${item.placement}`);
             }
             return {
                 label: `${icon(item.severity)} #${item.incidentId} ${item.title}`,
-                description: `${relativePath(item.uri)}:${item.line + 1}`,
+                description: unplaced ? relativePath(item.uri) : `${relativePath(item.uri)}:${item.line + 1}`,
                 detail: detail.join(' · '),
                 item,
             };

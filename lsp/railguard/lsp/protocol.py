@@ -30,6 +30,8 @@ from railguard.lsp.core.framing import FrameReader, Malformed
 
 log = logging.getLogger(__name__)
 
+#: Writes to an asynchronous transport that have not finished yet.
+_PENDING_WRITES: set[asyncio.Future[Any]] = set()
 #: Bytes asked of stdin per read (a read returns what is there, up to this).
 READ_SIZE = 64 * 1024
 
@@ -56,7 +58,11 @@ class RailguardProtocol(LanguageServerProtocol):
             body = header.encode() + body
         res = writer.write(body)
         if inspect.isawaitable(res):
-            asyncio.ensure_future(res)
+            # An asynchronous transport: the event loop keeps only a weak reference to a task,
+            # so the pending write is held here until it is done.
+            task = asyncio.ensure_future(res)
+            _PENDING_WRITES.add(task)
+            task.add_done_callback(_PENDING_WRITES.discard)
 
 
 def serve_stdio(

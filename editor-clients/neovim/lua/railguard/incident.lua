@@ -92,14 +92,28 @@ function M.qf_type(severity)
   return QF_TYPE[severity] or "E"
 end
 
+---True when the server could not place the incident on any line (its line was removed): the
+---item then has `placement = "deleted"` and a `note`, and its `line` is only where the line was.
+---@param item railguard.ListItem
+---@return boolean
+function M.is_unplaced(item)
+  return item.placement == "deleted" or (type(item.note) == "string" and item.note ~= "")
+end
+
 ---Converts one `railguard.listIncidents` item, e.g.
 ---`{incidentId = 7, title = "KeyError: 'id'", uri = "file:///repo/app.py", line = 41,
 ---character = 4, severity = 1, placement = "exact", eventCount = 12, lastSeen = "…"}`.
 ---Columns are in the negotiated position encoding, which Neovim 0.10+ sets to utf-8 (bytes).
+---An unplaced incident keeps its file and the line where its line was removed as the jump
+---target, but claims no column and says "not placed: …" in the text.
 ---@param item railguard.ListItem
 ---@return vim.quickfix.entry
 function M.to_qf_item(item)
+  local unplaced = M.is_unplaced(item)
   local text = ("#%d %s"):format(item.incidentId, item.title or "")
+  if unplaced then
+    text = text .. " -- " .. (item.note or "not placed on any line of this file")
+  end
   local extra = {}
   if item.eventCount then
     extra[#extra + 1] = ("%d events"):format(item.eventCount)
@@ -107,7 +121,7 @@ function M.to_qf_item(item)
   if item.lastSeen then
     extra[#extra + 1] = "last seen " .. item.lastSeen
   end
-  if item.placement and item.placement ~= "exact" then
+  if item.placement and item.placement ~= "exact" and not unplaced then
     extra[#extra + 1] = item.placement
   end
   if #extra > 0 then
@@ -116,7 +130,7 @@ function M.to_qf_item(item)
   return {
     filename = vim.uri_to_fname(item.uri),
     lnum = (item.line or 0) + 1,
-    col = (item.character or 0) + 1,
+    col = unplaced and 0 or (item.character or 0) + 1,
     text = text,
     type = M.qf_type(item.severity),
     user_data = { incidentId = item.incidentId },

@@ -37,7 +37,8 @@
 ---@field line integer
 ---@field character? integer
 ---@field severity? integer|string
----@field placement? "exact"|"changed"|"relocated"|"unverified"
+---@field placement? "exact"|"changed"|"relocated"|"unverified"|"deleted"
+---@field note? string Why the incident is not placed on any line (with `placement = "deleted"`).
 ---@field eventCount? integer
 ---@field lastSeen? string
 

@@ -124,6 +124,40 @@ describe("to_qf_items", function()
     }, items)
   end)
 
+  it("shows the note of an incident whose line was removed, claiming no column", function()
+    local item = {
+      incidentId = 9,
+      title = "ZeroDivisionError",
+      uri = "file:///repo/calc.py",
+      line = 12,
+      severity = 1,
+      placement = "deleted",
+      note = "not placed: the line was removed since abc1234",
+      eventCount = 3,
+    }
+    assert.is_true(incident.is_unplaced(item))
+    assert.same({
+      {
+        filename = "/repo/calc.py",
+        lnum = 13,
+        col = 0,
+        text = "#9 ZeroDivisionError -- not placed: the line was removed since abc1234 (3 events)",
+        type = "E",
+        user_data = { incidentId = 9 },
+      },
+    }, incident.to_qf_items({ item }))
+  end)
+
+  it("treats a note without a placement kind as not placed too", function()
+    local item = { incidentId = 4, title = "t", uri = "file:///repo/a.py", line = 0, note = "not placed: gone" }
+    assert.is_true(incident.is_unplaced(item))
+    assert.equals(
+      false,
+      incident.is_unplaced({ incidentId = 4, title = "t", uri = "file:///a.py", line = 0, placement = "relocated" })
+    )
+    assert.equals("#4 t -- not placed: gone", incident.to_qf_item(item).text)
+  end)
+
   it("maps severities of both kinds", function()
     assert.same(
       { "E", "W", "I", "N", "E", "I", "N", "E" },

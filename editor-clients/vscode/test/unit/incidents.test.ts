@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { incidentIdOf, toPicks } from '../../src/incidents';
+import { incidentIdOf, isUnplaced, toPicks } from '../../src/incidents';
 
 describe('incidentIdOf', () => {
     it('reads the code in every shape VS Code hands back', () => {
@@ -50,5 +50,37 @@ describe('toPicks', () => {
                 { label: '$(warning) #8 slow', description: 'db.py:1', detail: 'placement: changed' },
             ],
         );
+    });
+
+    it('shows the note of an incident whose line was removed, with no line number', () => {
+        const item = {
+            incidentId: 9,
+            title: 'ZeroDivisionError',
+            uri: 'file:///repo/calc.py',
+            line: 12,
+            severity: 1,
+            placement: 'deleted' as const,
+            note: 'not placed: the line was removed since abc1234',
+            eventCount: 3,
+        };
+        assert.equal(isUnplaced(item), true);
+        const [pick] = toPicks([item], (uri) => uri.replace('file:///repo/', ''));
+        assert.deepEqual(
+            { label: pick.label, description: pick.description, detail: pick.detail },
+            {
+                label: '$(error) #9 ZeroDivisionError',
+                description: 'calc.py',
+                detail: 'not placed: the line was removed since abc1234 · 3 events',
+            },
+        );
+        // Picking it still opens the file where the line used to be.
+        assert.equal(pick.item.line, 12);
+    });
+
+    it('treats a note without a placement kind as not placed too', () => {
+        const item = { incidentId: 4, title: 't', uri: 'file:///repo/a.py', line: 0, note: 'not placed: gone' };
+        assert.equal(isUnplaced(item), true);
+        assert.equal(isUnplaced({ ...item, note: undefined, placement: 'relocated' }), false);
+        assert.equal(toPicks([item], (u) => u)[0].detail, 'not placed: gone');
     });
 });

@@ -16,7 +16,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from railguard.lsp.core.linemap import Placement, PlacementKind
+from railguard.lsp.core.linerules import Placement, PlacementKind
 from railguard.lsp.core.records import IncidentRecord
 from railguard.wire.models import Incident
 

@@ -15,6 +15,8 @@ changes and unsaved edits at once. A line is then:
   listed, as not placed).
 
 Lines in are 1-based (as in stack frames); lines out are 0-based (as in LSP positions).
+Without the commit's text, `contextmatch.place_by_context` places by the frame's own context;
+the kinds and the line-text rules both use are `linerules`.
 """
 
 from __future__ import annotations
@@ -22,56 +24,31 @@ from __future__ import annotations
 import bisect
 import difflib
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 from typing import Literal
 
 import pygit2
 
-from railguard.lsp.core.moves import Moves, norm
+from railguard.lsp.core.contextmatch import place_by_context
+from railguard.lsp.core.linerules import (
+    SIMILAR,
+    FrameContext,
+    Placement,
+    PlacementKind,
+    normalize,
+    same_text,
+    similarity,
+)
+from railguard.lsp.core.moves import Moves
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-#: Fraction of the frame's pre/post context that must agree for a context relocation.
-CONTEXT_THRESHOLD = 0.5
-#: Sliding-window score needed to place a line whose own text is gone as `changed`.
-WINDOW_THRESHOLD = 0.8
 #: Hunks bigger than this are not searched for the most similar replacement line.
 SIMILARITY_LIMIT = 200
 #: Lines searched each side of a removed line's own offset for its edited form: an edit
 #: stays near where the line was, and a big rewritten hunk must not cost a scan per line.
 SEARCH_RADIUS = 40
-#: A line is shown `changed` only on a line at least this similar (difflib ratio of the
-#: whitespace-normalised texts): below it, the two are not one line edited but different code.
-SIMILAR = 0.6
-
 Engine = Literal["pygit2", "difflib"]
-
-
-class PlacementKind(StrEnum):
-    EXACT = "exact"
-    CHANGED = "changed"
-    RELOCATED = "relocated"
-    UNVERIFIED = "unverified"
-    DELETED = "deleted"
-
-
-@dataclass(frozen=True, slots=True)
-class Placement:
-    kind: PlacementKind
-    line: int | None
-    """0-based line in the current text; None exactly when `kind` is `deleted`."""
-    near: int | None = field(default=None, compare=False)
-    """For a line not placed: the current line where it was removed, for a list to jump to
-    (never shown as a diagnostic there); None when not known."""
-
-    @property
-    def shown(self) -> bool:
-        return self.line is not None
-
-
-DELETED = Placement(PlacementKind.DELETED, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,19 +65,6 @@ class Hunk:
     new_len: int
 
 
-@dataclass(frozen=True, slots=True)
-class FrameContext:
-    """The source text an SDK sent with a frame (Sentry: 5 lines each side, indentation kept)."""
-
-    context_line: str | None = None
-    pre_context: tuple[str, ...] = ()
-    post_context: tuple[str, ...] = ()
-
-    @property
-    def empty(self) -> bool:
-        return self.context_line is None and not self.pre_context and not self.post_context
-
-
 def split_lines(text: str) -> list[str]:
     """Split like LSP does (`\\r\\n`, `\\r`, `\\n`), without terminators; a final break starts
     no extra line, and the empty text has no lines."""
@@ -111,27 +75,6 @@ def split_lines(text: str) -> list[str]:
     if lines[-1] == "":
         lines.pop()
     return lines
-
-
-def normalize(line: str) -> str:
-    """Whitespace-insensitive form of a line, for matching by text."""
-    return norm(line)
-
-
-def similarity(a: str, b: str) -> float:
-    """difflib's ratio of two normalised lines (it depends on their order: check both)."""
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
-
-
-def _same(candidate: str, wanted: str) -> bool:
-    """`wanted` is normalised; SDKs cut long lines and end them with "..." (compare a prefix)."""
-    norm = normalize(candidate)
-    if norm == wanted:
-        return True
-    for marker in ("...", "\u2026"):
-        if wanted.endswith(marker) and len(wanted) > 20:
-            return norm.startswith(wanted[: -len(marker)].rstrip())
-    return False
 
 
 # --- diff engines ----------------------------------------------------------------------------
@@ -234,7 +177,7 @@ class LineMap:
         if not 0 <= index < len(self.old) or (
             context is not None
             and context.context_line is not None
-            and not _same(self.old[index], normalize(context.context_line))
+            and not same_text(self.old[index], normalize(context.context_line))
         ):
             # The frame does not describe this file at this commit (wrong commit attribution
             # or path): trust only the frame's own text.
@@ -323,105 +266,3 @@ class LineMap:
         if best is not None and similarity(wanted, moves.inserted[best]) < SIMILAR:
             return None  # difflib's ratio depends on the order; both must agree
         return best
-
-
-def _context_hits(
-    lines: Sequence[str], at: int, pre: Sequence[str], post: Sequence[str]
-) -> tuple[int, int]:
-    """How many non-blank `pre`/`post` lines (normalised) are at the same offsets around `at`,
-    and out of how many; blank lines match anywhere, so they count for nothing."""
-    hits = total = 0
-    for offset, wanted in enumerate(reversed(pre), start=1):
-        if wanted:
-            j = at - offset
-            total += 1
-            hits += j >= 0 and _same(lines[j], wanted)
-    for offset, wanted in enumerate(post, start=1):
-        if wanted:
-            j = at + offset
-            total += 1
-            hits += j < len(lines) and _same(lines[j], wanted)
-    return hits, total
-
-
-def _context_score(lines: Sequence[str], at: int, pre: Sequence[str], post: Sequence[str]) -> float:
-    """Fraction of the non-blank `pre`/`post` lines found at the same offsets around `at`."""
-    hits, total = _context_hits(lines, at, pre, post)
-    return hits / total if total else 1.0
-
-
-def _best_unique(
-    lines: Sequence[str], candidates: Sequence[int], pre: Sequence[str], post: Sequence[str]
-) -> tuple[int, float] | None:
-    """The single best-scoring candidate and its score; None on a tie for best."""
-    scored = sorted(((_context_score(lines, j, pre, post), j) for j in candidates), reverse=True)
-    if len(scored) > 1 and scored[0][0] == scored[1][0]:
-        return None
-    return scored[0][1], scored[0][0]
-
-
-# --- no commit: match by the frame's own text ------------------------------------------------
-
-
-def place_by_context(new: Sequence[str], line: int, context: FrameContext | None) -> Placement:
-    """Place a 1-based `line` without the commit's text (§12 step 5).
-
-    The line equal to `context_line` whose neighbours best match `pre_context`/`post_context`
-    is `relocated`; a tie or weak context gives `unverified` at the nearest such line; without
-    any context the reported line is `unverified`; if the line's text is gone, a strong match
-    of its neighbours is `changed`, else it is `deleted`.
-    """
-    index = line - 1
-    if context is None or context.empty or context.context_line is None:
-        if context is not None and not context.empty:
-            return _place_by_window(new, index, context)
-        if 0 <= index < len(new):
-            return Placement(PlacementKind.UNVERIFIED, index)
-        return DELETED
-    wanted = normalize(context.context_line)
-    candidates = [j for j, text in enumerate(new) if _same(text, wanted)] if wanted else []
-    if not wanted:
-        # A blank crashing line says nothing; only the reported line can be offered.
-        if 0 <= index < len(new) and not normalize(new[index]):
-            return Placement(PlacementKind.UNVERIFIED, index)
-        return _place_by_window(new, index, context)
-    if not candidates:
-        return _place_by_window(new, index, context)
-    pre = [normalize(s) for s in context.pre_context]
-    post = [normalize(s) for s in context.post_context]
-    found = _best_unique(new, candidates, pre, post)
-    if found is not None and (found[1] >= CONTEXT_THRESHOLD or not pre and not post):
-        return Placement(PlacementKind.RELOCATED, found[0])
-    nearest = min(candidates, key=lambda j: (abs(j - index), j))
-    return Placement(PlacementKind.UNVERIFIED, nearest)
-
-
-def _place_by_window(new: Sequence[str], index: int, context: FrameContext) -> Placement:
-    """The crashing line's text is gone: vote with its neighbours for where it would be."""
-    pre = [normalize(s) for s in context.pre_context]
-    post = [normalize(s) for s in context.post_context]
-    total = len(pre) + len(post)
-    if total == 0:
-        return DELETED
-    positions: dict[str, list[int]] = {}
-    for j, text in enumerate(new):
-        positions.setdefault(normalize(text), []).append(j)
-    votes: Counter[int] = Counter()
-    offsets = [(-o, s) for o, s in enumerate(reversed(pre), start=1)]
-    offsets += [(o, s) for o, s in enumerate(post, start=1)]
-    for offset, wanted in offsets:
-        if wanted:  # blank lines vote everywhere; they only count in the total
-            for j in positions.get(wanted, ()):
-                votes[j - offset] += 1
-    if not votes:
-        return DELETED
-    top = max(votes.values())
-    candidates = [j for j, count in votes.items() if count == top and 0 <= j < len(new)]
-    found = _best_unique(new, candidates, pre, post) if candidates else None
-    if found is None or found[1] < WINDOW_THRESHOLD:
-        return DELETED
-    if context.context_line is not None and (
-        similarity(normalize(context.context_line), normalize(new[found[0]])) < SIMILAR
-    ):
-        return DELETED  # the neighbours agree, but the line between them is other code
-    return Placement(PlacementKind.CHANGED, found[0])

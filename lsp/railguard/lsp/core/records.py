@@ -18,12 +18,15 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, get_args
 
-from railguard.lsp.core.linemap import FrameContext
+from railguard.lsp.core.linerules import FrameContext
 from railguard.lsp.core.paths import crash_frame
-from railguard.wire.models import Frame, Incident
+from railguard.wire.models import Frame, Incident, IncidentStatus, Level
 
+#: One shared string per status and level (what `sys.intern` did), keeping their literal types.
+_STATUSES: dict[str, IncidentStatus] = {s: s for s in get_args(IncidentStatus)}
+_LEVELS: dict[str, Level] = {v: v for v in get_args(Level)}
 #: The statuses whose incidents are shown (and kept); the others are dropped.
 SHOWN_STATUSES = ("open", "acknowledged")
 #: Longest title kept (the backend's `title` is capped the same way).
@@ -165,8 +168,8 @@ class IncidentRecord:
 
     def __init__(self, incident: Incident, zdict: bytes = b"") -> None:
         self.id = incident.id
-        self.status = sys.intern(incident.status)
-        self.level = sys.intern(incident.level)
+        self.status = _STATUSES[incident.status]
+        self.level = _LEVELS[incident.level]
         self.title = headline_of(incident)
         self.environments = _share(incident.environments)
         self.commit = _intern(incident.latest_commit or incident.first_commit)

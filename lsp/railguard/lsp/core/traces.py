@@ -8,7 +8,7 @@ that `railguard.copyStackTrace` returns.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 
 from railguard.lsp.core.diagnostics import headline
 from railguard.lsp.core.paths import innermost_first
@@ -19,8 +19,15 @@ from railguard.wire.models import Frame, Incident
 MAX_FRAMES = 30
 
 
+#: A time the language server does not know: the first sighting of an incident shown from its
+#: record while the backend is unreachable (features/hover.py).
+UNKNOWN_TIME = datetime.min.replace(tzinfo=UTC)
+
+
 def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "—"
+    if value is None or value == UNKNOWN_TIME:
+        return "—"
+    return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _escape(text: str) -> str:

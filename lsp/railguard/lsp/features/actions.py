@@ -8,6 +8,7 @@ Also `railguard.refresh` and `railguard.listIncidents` (`railguard.status` is fe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,13 +16,8 @@ from lsprotocol import types
 
 from railguard.lsp.core.diagnostics import incident_id_of
 from railguard.lsp.core.traces import stack_text
-from railguard.lsp.features.incidents import Incidents
-from railguard.lsp.features.placement import Placer
-from railguard.lsp.features.publishing import Publishing
-from railguard.lsp.features.repositories import Repositories
-from railguard.lsp.features.status import Status
+from railguard.lsp.features.base import IncidentFeature
 from railguard.lsp.io.backend import Action
-from railguard.lsp.server import RailguardServer
 
 RESOLVE = "railguard.resolveIncident"
 ACKNOWLEDGE = "railguard.acknowledgeIncident"
@@ -40,7 +36,7 @@ QUICK_FIXES = (
 )
 
 
-def quick_fixes(diagnostics: list[types.Diagnostic]) -> list[types.CodeAction]:
+def quick_fixes(diagnostics: Sequence[types.Diagnostic]) -> list[types.CodeAction]:
     """Resolve, acknowledge, ignore, open and copy, once per incident of `diagnostics`."""
     out: list[types.CodeAction] = []
     seen: set[int] = set()
@@ -64,14 +60,7 @@ def quick_fixes(diagnostics: list[types.Diagnostic]) -> list[types.CodeAction]:
 
 
 @dataclass(eq=False)
-class Actions:
-    server: RailguardServer
-    repositories: Repositories
-    incidents: Incidents
-    placer: Placer
-    publishing: Publishing
-    status: Status
-
+class Actions(IncidentFeature):
     async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction] | None:
         """The quick fixes for the incidents under the cursor."""
         return quick_fixes(params.context.diagnostics) or None

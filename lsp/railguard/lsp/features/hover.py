@@ -15,9 +15,10 @@ from pygls.uris import from_fs_path
 
 from railguard.lsp.core import linemap as pl
 from railguard.lsp.core.diagnostics import PlacedIncident, line_range
+from railguard.lsp.core.linerules import FrameContext
 from railguard.lsp.core.paths import innermost_first
 from railguard.lsp.core.records import FrameRef, IncidentRecord
-from railguard.lsp.core.traces import hover_markdown
+from railguard.lsp.core.traces import UNKNOWN_TIME, hover_markdown
 from railguard.lsp.features.incidents import Incidents
 from railguard.lsp.features.placement import Placer
 from railguard.lsp.features.publishing import Publishing
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 
 def from_record(
-    record: IncidentRecord, context: pl.FrameContext, callers: tuple[FrameRef, ...]
+    record: IncidentRecord, context: FrameContext, callers: tuple[FrameRef, ...]
 ) -> Incident:
     """A stand-in for the full incident, from what the record knows (backend unreachable)."""
     frames = [
@@ -50,12 +51,15 @@ def from_record(
                 pre_context=list(context.pre_context), post_context=list(context.post_context),
             )
         )  # fmt: skip
+    # The record keeps neither the first sighting nor the grouping: the hover shows the first as
+    # unknown and never reads the others.
     return Incident.model_construct(
         id=record.id, project_id=record.project_id, status=record.status, level=record.level,
-        error_type="", message="", title=record.title, event_count=record.event_count,
-        first_seen=None, last_seen=record.last_seen, environments=list(record.environments),
-        latest_commit=record.commit, first_commit=record.commit, top_frame=None, stack=frames,
-        change_seq=record.change_seq, url=record.url,
+        error_type="", message="", title=record.title, fingerprint="", grouping_version=0,
+        event_count=record.event_count, first_seen=UNKNOWN_TIME, last_seen=record.last_seen,
+        environments=list(record.environments), latest_commit=record.commit,
+        first_commit=record.commit, top_frame=None, stack=frames, change_seq=record.change_seq,
+        change_kind="updated", url=record.url,
     )  # fmt: skip
 
 
@@ -76,7 +80,7 @@ class Hover:
         except BackendError as e:
             log.info("hover of incident %s without its full stack: %s", shown.id, e)
             state = self.incidents.projects.get(shown.project_id)
-            context, callers = state.incidents.details(shown) if state else (pl.FrameContext(), ())
+            context, callers = state.incidents.details(shown) if state else (FrameContext(), ())
             return from_record(shown, context, callers)
 
     async def _frame_links(
@@ -96,7 +100,7 @@ class Hover:
             rel = index.resolve(frame.path, frame.original_path)
             if rel is None:
                 continue
-            context = pl.FrameContext(
+            context = FrameContext(
                 frame.context_line, tuple(frame.pre_context), tuple(frame.post_context)
             )
             line = await self.placer.current_line(folder, rel, commit, frame.line, context)

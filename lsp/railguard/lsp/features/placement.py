@@ -28,7 +28,9 @@ from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
 
 from railguard.lsp.core import linemap as pl
+from railguard.lsp.core.contextmatch import place_by_context
 from railguard.lsp.core.diagnostics import PlacedIncident, RelatedFrame
+from railguard.lsp.core.linerules import FrameContext
 from railguard.lsp.core.paths import FileIndex
 from railguard.lsp.core.records import SHOWN_STATUSES, FrameRef, IncidentRecord, ProjectStore
 from railguard.lsp.core.traces import frame_label
@@ -49,7 +51,7 @@ Stamp = tuple[str, int | None]
 
 class _Related(NamedTuple):
     record: IncidentRecord
-    index: FileIndex
+    file_index: FileIndex
     head: str | None
     files: tuple[str, ...]
     stamps: tuple[Stamp, ...]
@@ -95,7 +97,7 @@ class Placer:
         # Files that are not open: a few LineMaps, and every frame's answer (a publish asks
         # again for the same frames; the maps of hundreds of caller files would not fit).
         self._disk_maps: LRUCache[DiskKey, pl.LineMap] = LRUCache(maxsize=DISK_MAPS)
-        self._disk_lines: dict[tuple[DiskKey, int, pl.FrameContext], int | None] = {}
+        self._disk_lines: dict[tuple[DiskKey, int, FrameContext], int | None] = {}
         self._related: OrderedDict[int, _Related] = OrderedDict()
 
     def invalidate(self) -> None:
@@ -170,7 +172,7 @@ class Placer:
                     maps[commit] = await self._linemap(uri, version, commit, folder.repo, rel, new)
                 mapping = maps.get(commit) if commit else None
                 if mapping is None:
-                    placement = pl.place_by_context(new, crash.line, context)
+                    placement = place_by_context(new, crash.line, context)
                 else:
                     placement = mapping.place(crash.line, context)
                 frames = (
@@ -195,7 +197,7 @@ class Placer:
         if (
             cached is not None
             and cached.record is record
-            and cached.index is index
+            and cached.file_index is index
             and cached.head == folder.head
             and all(
                 stamps(rel) == stamp for rel, stamp in zip(cached.files, cached.stamps, strict=True)
@@ -215,7 +217,7 @@ class Placer:
                 continue
             files.append(rel)
             seen.append(stamps(rel))  # before the answer: a change meanwhile is seen next time
-            context = pl.FrameContext(frame.context_line)
+            context = FrameContext(frame.context_line)
             line = await self.current_line(folder, rel, record.commit, frame.line, context)
             if line is None:
                 continue
@@ -237,7 +239,7 @@ class Placer:
         rel: str,
         commit: str | None,
         reported: int,
-        context: pl.FrameContext,
+        context: FrameContext,
     ) -> int | None:
         """Current 0-based line of a frame (its 1-based `reported` line and its context) in
         any workspace file: the open buffer if there is one, else the file on disk; None when
@@ -254,7 +256,7 @@ class Placer:
                 else None
             )
             if mapping is None:
-                return pl.place_by_context(new, reported, context).line
+                return place_by_context(new, reported, context).line
             return mapping.place(reported, context).line
         try:
             mtime = path.stat().st_mtime_ns
@@ -280,7 +282,7 @@ class Placer:
             )
         mapping = self._disk_maps[key]
         if not mapping.old:
-            line = pl.place_by_context(mapping.new, reported, context).line
+            line = place_by_context(mapping.new, reported, context).line
         else:
             line = mapping.place(reported, context).line
         self._disk_lines[answer] = line

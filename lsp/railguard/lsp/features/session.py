@@ -19,16 +19,11 @@ from lsprotocol import types
 
 from railguard.lsp.core.options import parse_options
 from railguard.lsp.core.projects import match_project
-from railguard.lsp.features.incidents import Incidents
+from railguard.lsp.features.base import IncidentFeature
 from railguard.lsp.features.livefeed import LiveFeed
-from railguard.lsp.features.placement import Placer
-from railguard.lsp.features.publishing import Publishing
-from railguard.lsp.features.repositories import Repositories
-from railguard.lsp.features.status import Status
 from railguard.lsp.features.watchers import HeadWatcher
 from railguard.lsp.io.backend import BACKOFF_CAP, BACKOFF_START, Backend, BackendError
 from railguard.lsp.io.credentials import credentials_stamp, resolve_settings
-from railguard.lsp.server import RailguardServer
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +38,7 @@ class Outcome(Enum):
 
 
 @dataclass(eq=False)
-class Session:
-    server: RailguardServer
-    repositories: Repositories
-    incidents: Incidents
-    placer: Placer
-    publishing: Publishing
-    status: Status
+class Session(IncidentFeature):
     livefeed: LiveFeed
     watcher: HeadWatcher
     _startup_problems: list[str] = field(default_factory=list, init=False)

@@ -1,54 +1,15 @@
 """Where the language server connects when an option is missing: `RAILGUARD_URL` /
-`RAILGUARD_TOKEN`, then the credentials file (`$XDG_CONFIG_HOME/railguard/credentials.json`,
-`{"server_url": ..., "token": ...}`, mode 0600, written by `railguard login`).
+`RAILGUARD_TOKEN`, then the credentials file `railguard login` writes (its path and format
+live in `railguard.wire.credentials`, shared with the backend's command line).
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
-from pathlib import Path
-
-from platformdirs import user_config_dir
 
 from railguard.lsp.core.options import NO_SERVER, NO_TOKEN, Options, Settings
-
-
-def default_credentials_path() -> Path:
-    """`$XDG_CONFIG_HOME/railguard/credentials.json` (platformdirs on other systems)."""
-    return Path(user_config_dir("railguard")) / "credentials.json"
-
-
-def read_credentials(path: str | Path | None = None) -> tuple[str, str] | None:
-    """`(server_url, token)` from the credentials file, or None when absent or unreadable."""
-    target = Path(path) if path is not None else default_credentials_path()
-    try:
-        data = json.loads(target.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict):
-        return None
-    url, token = data.get("server_url"), data.get("token")
-    if isinstance(url, str) and isinstance(token, str) and url and token:
-        return url, token
-    return None
-
-
-def write_credentials(server_url: str, token: str, path: str | Path | None = None) -> Path:
-    """Write the credentials file with mode 0600 (created so, never widened) and return it."""
-    target = Path(path) if path is not None else default_credentials_path()
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    body = json.dumps({"server_url": server_url, "token": token}, indent=2) + "\n"
-    tmp = target.with_name(target.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, body.encode("utf-8"))
-    finally:
-        os.close(fd)
-    os.replace(tmp, target)
-    return target
+from railguard.wire.credentials import default_credentials_path, read_credentials
 
 
 def resolve_settings(options: Options, environ: Mapping[str, str] | None = None) -> Settings:

@@ -100,7 +100,7 @@ def _remote_url(toplevel: str | Path) -> str | None:
                 names.append(upstream)
     except _GIT_ERRORS:
         pass
-    names += sorted(repo.remotes.names())
+    names += sorted(name for name in repo.remotes.names() if name)
     for name in dict.fromkeys(names):
         try:
             url = repo.remotes[name].url  # libgit2 applies `url.<base>.insteadOf`
@@ -200,8 +200,9 @@ class GitRepo:
         if head is None:
             head = await self.head()
         if self._files is None or head != self._files_head:
-            self._files = await self._run(_file_list, [])
-            self._files_head = head
+            fresh: list[str] = await self._run(_file_list, [])
+            self._files, self._files_head = fresh, head
+            return fresh
         return self._files
 
     def forget_missing_commits(self) -> None:
