@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from lspkit import CRASH, Repo, initialize, open_file, options, wait_diagnostics
+from lspkit import CRASH, Repo, initialize, open_file, options, run_command, wait_diagnostics
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -50,9 +50,7 @@ async def test_no_message_by_default(client: LanguageClient, tenant: Tenant, rep
 async def _wait_connected(client: LanguageClient) -> None:
     async def loop() -> None:
         while True:
-            status = await client.workspace_execute_command_async(
-                types.ExecuteCommandParams(command="railguard.status")
-            )
+            status = await run_command(client, "railguard.status")
             if status["connected"] and status["projects"]:
                 return
             await asyncio.sleep(0.05)

@@ -162,7 +162,5 @@ async def test_nul_characters_are_refused_not_a_500(
     # A NUL in any query string is a 400 for pages and API alike (the edge refuses it).
     status, _, _ = await browser.get(f"/projects/{project['id']}?q=Key%00Error")
     assert status == 400
-    resp = await client.get(
-        "/api/v1/search/incidents", params={"q": "\x00"}, headers=owner.headers
-    )
+    resp = await client.get("/api/v1/search/incidents", params={"q": "\x00"}, headers=owner.headers)
     assert resp.status == 400
