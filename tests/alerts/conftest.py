@@ -12,7 +12,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingest_e2e"))
 
 from alertkit import SmtpSink, alert_settings
-
 from railguard.server.settings import Settings
 
 

@@ -7,9 +7,9 @@ import asyncio
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
-from alertkit import WAIT, SmtpSink, alert_settings
 from e2e import Ctx, event_envelope, new_project, sentry_event, sql, wait_for
 
+from alertkit import WAIT, SmtpSink, alert_settings
 from railguard.server import db
 from railguard.server.alerts.dispatcher import Dispatcher
 from railguard.server.app import create_app

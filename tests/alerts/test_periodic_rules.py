@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from alertkit import WAIT, SmtpSink
 from e2e import Ctx, event_envelope, new_project, sentry_event, sql, wait_for
 
+from alertkit import WAIT, SmtpSink
 from support import Api
 
 
@@ -95,8 +95,14 @@ async def test_digest_readers_get_one_digest_instead(
     (mail,) = await wait_for(lambda: _mail_with(smtp, "digest"), timeout=WAIT, what="the digest")
     assert mail.message["Subject"] == "[Railguard] Daily digest for app: 3 incidents"
     assert all(f"Digest{n}Error" in mail.part("plain") for n in range(3))
-    statuses = await sql(database_url, "SELECT kind, status FROM alert_deliveries ORDER BY id")
-    assert [tuple(r) for r in statuses] == [("alert", "digested")] * 3 + [("digest", "delivered")]
+    # The mail is accepted before the dispatcher records it: wait for the record too.
+    expected = [("alert", "digested")] * 3 + [("digest", "delivered")]
+
+    async def recorded() -> bool:
+        rows = await sql(database_url, "SELECT kind, status FROM alert_deliveries ORDER BY id")
+        return [tuple(r) for r in rows] == expected
+
+    await wait_for(recorded, timeout=WAIT, what="the digest recorded as delivered")
 
 
 async def _held(database_url: str, n: int) -> list[Any] | None:

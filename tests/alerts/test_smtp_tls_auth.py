@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from alertkit import WAIT, SmtpSink, alert_settings, self_signed_cert
 from e2e import wait_for
 
+from alertkit import WAIT, SmtpSink, alert_settings, self_signed_cert
 from railguard.server.app import create_app
 from support import Api, free_port
 

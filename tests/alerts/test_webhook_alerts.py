@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from alertkit import WAIT, WebhookReceiver, verify_signature
 from e2e import Ctx, event_envelope, new_project, sentry_event, wait_for
 
+from alertkit import WAIT, WebhookReceiver, verify_signature
 from support import Api
 
 SECRET = "s3cret-for-the-receiver-0123456789"
@@ -77,11 +77,17 @@ async def test_receiver_500_then_200_delivers_with_one_key(api: Api) -> None:
         await wait_for(lambda: _delivered(receiver, 1), timeout=WAIT, what="delivery after 500s")
         assert [h.status for h in receiver.hooks] == [500, 500, 200]
         assert len({h.key for h in receiver.hooks}) == 1
-        resp = await ctx.client.get(
-            f"/api/v1/projects/{ctx.pid}/alerts/deliveries", headers=ctx.headers
-        )
-        (log,) = (await resp.json())["items"]
-        assert log["status"] == "delivered" and log["attempts"] == 3
+
+        async def recorded() -> dict[str, Any] | None:
+            # The receiver has the hook before the dispatcher records the delivery.
+            resp = await ctx.client.get(
+                f"/api/v1/projects/{ctx.pid}/alerts/deliveries", headers=ctx.headers
+            )
+            (log,) = (await resp.json())["items"]
+            return log if log["status"] == "delivered" else None
+
+        log = await wait_for(recorded, timeout=WAIT, what="the delivery recorded")
+        assert log["attempts"] == 3
         assert log["last_error"].startswith("HTTP 500")
 
 
