@@ -14,11 +14,11 @@ from typing import Any
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from uptimekit import TcpTarget, eventually
 
 from railguard.server.app import create_app
 from railguard.server.settings import Settings
 from support import Account, Api, free_port
+from uptimekit import TcpTarget, eventually
 
 Client = TestClient[Any, Any]
 
