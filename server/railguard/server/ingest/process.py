@@ -27,7 +27,13 @@ from railguard.server.ingest.event import (
 from railguard.server.ingest.fingerprint import Grouping, compute_grouping
 from railguard.server.ingest.frames import RawException, RawFrame, keep_newest
 from railguard.server.ingest.paths import guess_in_app, reduce_path
-from railguard.server.ingest.scrub import scrub, scrub_string, scrub_to_json
+from railguard.server.ingest.scrub import (
+    DEFAULT_POLICY,
+    ScrubPolicy,
+    scrub,
+    scrub_string,
+    scrub_to_json,
+)
 from railguard.server.ingest.stacktrace_text import parse_stack_trace
 from railguard.wire.models import CommitSource, Frame, NativeEvent, NativeFrame, PathRule
 
@@ -107,8 +113,8 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _scrubbed_tags(tags: dict[str, str]) -> dict[str, str]:
-    scrubbed: dict[str, str] = scrub(tags)
+def _scrubbed_tags(tags: dict[str, str], policy: ScrubPolicy) -> dict[str, str]:
+    scrubbed: dict[str, str] = scrub(tags, policy)
     return scrubbed
 
 
@@ -133,6 +139,7 @@ def process_sentry_event(
     received_at: datetime,
     client_ip: str | None,
     path_rules: Sequence[PathRule],
+    scrub_policy: ScrubPolicy = DEFAULT_POLICY,
 ) -> ProcessedEvent:
     """Normalise, group and scrub one Sentry `event` payload."""
     event = normalize_sentry_event(
@@ -162,7 +169,7 @@ def process_sentry_event(
         event_id=event.event_id, occurred_at=event.occurred_at, level=event.level,
         error_type=error_type[:_MAX_TYPE], message=message[:MAX_MESSAGE], platform=event.platform,
         environment=event.environment, release=event.release, commit=commit, deployment_id=None,
-        tags=event.tags, stack=stack, grouping=grouping, stored=stored,
+        tags=event.tags, stack=stack, grouping=grouping, stored=stored, policy=scrub_policy,
     )  # fmt: skip
 
 
@@ -182,7 +189,11 @@ def _native_frame(frame: NativeFrame) -> RawFrame:
 
 
 def process_native_event(
-    event: NativeEvent, *, received_at: datetime, path_rules: Sequence[PathRule]
+    event: NativeEvent,
+    *,
+    received_at: datetime,
+    path_rules: Sequence[PathRule],
+    scrub_policy: ScrubPolicy = DEFAULT_POLICY,
 ) -> ProcessedEvent:
     """Group and scrub one native API event. Structured `frames` win over `stack_trace`."""
     parsed = parse_stack_trace(event.stack_trace, event.platform) if event.stack_trace else None
@@ -226,7 +237,7 @@ def process_native_event(
         event_id=event_id, occurred_at=clamp_occurred_at(occurred, received_at), level=event.level,
         error_type=error_type, message=message, platform=platform, environment=event.environment,
         release=event.release, commit=commit, deployment_id=event.deployment_id, tags=tags,
-        stack=stack, grouping=grouping, stored=stored,
+        stack=stack, grouping=grouping, stored=stored, policy=scrub_policy,
     )  # fmt: skip
 
 
@@ -246,14 +257,15 @@ def _processed(
     stack: list[Frame],
     grouping: Grouping,
     stored: dict[str, Any],
+    policy: ScrubPolicy,
 ) -> ProcessedEvent:
     """The stored form of an event: message, tags and payload scrubbed, top frame picked."""
-    scrubbed, scrubbed_json = scrub_to_json(stored)
+    scrubbed, scrubbed_json = scrub_to_json(stored, policy)
     return ProcessedEvent(
         event_id=event_id, occurred_at=occurred_at, level=level, error_type=error_type,
-        message=scrub_string(message), platform=platform, environment=environment,
+        message=scrub_string(message, policy), platform=platform, environment=environment,
         release=release, commit_sha=commit[0], commit_source=commit[1],
-        deployment_id=deployment_id, tags=_scrubbed_tags(tags), stack=stack,
+        deployment_id=deployment_id, tags=_scrubbed_tags(tags, policy), stack=stack,
         top_frame=_top_frame(stack), fingerprint=grouping.hash,
         grouping_version=grouping.version, grouping_parts=grouping.parts,
         payload=scrubbed, payload_json=scrubbed_json,
