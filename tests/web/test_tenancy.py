@@ -46,6 +46,7 @@ async def test_another_tenants_ids_are_404_on_every_page_form_and_api(
         (f"/projects/{pid}/settings", {"name": "pwned"}),
         (f"/projects/{pid}/keys", {"label": "pwned"}),
         (f"/projects/{pid}/keys/{kid}/revoke", {}),
+        (f"/projects/{pid}/privacy", {"scrub_emails": "on"}),
         (f"/incidents/{iid}/status", {"action": "resolve"}),
         (f"/incidents/{iid}/assign", {"assignee_id": str(bob.id)}),
         (f"/incidents/{iid}/comments", {"body": "pwned"}),

@@ -174,6 +174,18 @@ class IngestKey(Response):
     usage_count: int = 0
 
 
+class PrivacySettings(Response):
+    """A project's optional scrubbing rules; the others always run (see the privacy docs)."""
+
+    scrub_emails: bool = Field(description="Replace email addresses in stored text by `[email]`.")
+    scrub_ip_addresses: bool = Field(description="Replace IP addresses by `[ip]`.")
+
+
+class PrivacyUpdateRequest(Request):
+    scrub_emails: bool | None = None
+    scrub_ip_addresses: bool | None = None
+
+
 class ProjectCreated(Project):
     """A new project comes with its first ingest key, so it can receive events at once."""
 

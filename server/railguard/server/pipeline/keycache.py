@@ -13,6 +13,7 @@ import asyncpg
 from cachetools import TTLCache
 
 from railguard.server.db import queries
+from railguard.server.ingest.scrub_text import ScrubPolicy
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class KeyInfo:
     project_deleted: bool
     rate_limit_per_minute: int | None
     path_rules: list[dict[str, Any]]
+    scrub_policy: ScrubPolicy
 
 
 _MISSING = object()
@@ -51,6 +53,9 @@ class KeyCache:
                 project_deleted=row["deleted_at"] is not None,
                 rate_limit_per_minute=row["rate_limit_per_minute"],
                 path_rules=list(row["path_rules"] or []),
+                scrub_policy=ScrubPolicy(
+                    emails=row["scrub_emails"], ip_addresses=row["scrub_ip_addresses"]
+                ),
             )
         self._cache[public_key] = info
         return info

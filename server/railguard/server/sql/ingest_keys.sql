@@ -18,6 +18,6 @@ RETURNING id, project_id, public_key, label, rate_limit_per_minute, created_at, 
 -- name: lookup_key^
 -- The key with its live project, for ingest authentication.
 SELECT k.id, k.project_id, k.public_key, k.revoked_at, k.rate_limit_per_minute,
-       p.path_rules, p.deleted_at
+       p.path_rules, p.deleted_at, p.scrub_emails, p.scrub_ip_addresses
 FROM ingest_keys k JOIN projects p ON p.id = k.project_id
 WHERE k.public_key = :public_key;

@@ -228,6 +228,7 @@ async def _envelope(request: web.Request, reader: BodyReader) -> web.Response:
         processed = process_sentry_event(
             event.load_event_json(item.payload), envelope_headers=parsed.headers,
             received_at=_now(), client_ip=request.remote, path_rules=_path_rules(key),
+            scrub_policy=key.scrub_policy,
         )  # fmt: skip
         await _store(request, key, processed)
         event_id = processed.event_id
@@ -255,7 +256,7 @@ async def _sentry_store_body(request: web.Request) -> web.Response:
         return _json({})
     processed = process_sentry_event(
         payload, envelope_headers=None, received_at=_now(), client_ip=request.remote,
-        path_rules=_path_rules(key),
+        path_rules=_path_rules(key), scrub_policy=key.scrub_policy,
     )  # fmt: skip
     await _admit(request, key, 1)
     await _store(request, key, processed)
@@ -297,7 +298,9 @@ async def _native_event(request: web.Request) -> web.Response:
         if any(err["type"] == "json_invalid" for err in exc.errors()):
             raise BadRequest("The body is not valid JSON.") from exc
         raise Invalid("The event is invalid.", details=validation_details(exc)) from exc
-    processed = process_native_event(native, received_at=_now(), path_rules=_path_rules(key))
+    processed = process_native_event(
+        native, received_at=_now(), path_rules=_path_rules(key), scrub_policy=key.scrub_policy
+    )
     await _admit(request, key, 1)
     result = await _store(request, key, processed)
     return web.Response(

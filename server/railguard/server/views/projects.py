@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from railguard.server import projects
+from railguard.server import privacy, projects
 from railguard.server.auth import USER, membership, require_owner
 from railguard.server.endpoints import Endpoint, QueryParam
 from railguard.server.errors import Invalid
@@ -109,6 +109,19 @@ async def revoke_key(request: web.Request) -> web.Response:
     return json_response(key)
 
 
+async def get_privacy(request: web.Request) -> web.Response:
+    project = await membership(request)
+    return json_response(await privacy.get_privacy(request.app[POOL], project.project_id))
+
+
+async def set_privacy(request: web.Request) -> web.Response:
+    project = await membership(request, owner=True)
+    body = await parse_request(request, w.PrivacyUpdateRequest)
+    settings = await privacy.set_privacy(request.app[POOL], project.project_id, body)
+    request.app[KEY_CACHE].forget()  # the scrubbing policy travels with cached keys
+    return json_response(settings)
+
+
 _P = "/api/v1/projects/{project_id}"
 ENDPOINTS = [
     Endpoint("POST", "/api/v1/projects", create_project, "create_project",
@@ -138,4 +151,11 @@ ENDPOINTS = [
              response=w.IngestKey, many=True, errors=(404,)),
     Endpoint("DELETE", _P + "/keys/{key_id}", revoke_key, "revoke_key",
              "Revoke an ingest key (owners).", response=w.IngestKey, errors=(403, 404)),
+    Endpoint("GET", _P + "/privacy", get_privacy, "get_privacy",
+             "The project's optional scrubbing rules.", response=w.PrivacySettings,
+             errors=(404,)),
+    Endpoint("PATCH", _P + "/privacy", set_privacy, "set_privacy",
+             "Turn optional scrubbing rules on or off (owners); applies to new events.",
+             request=w.PrivacyUpdateRequest, response=w.PrivacySettings,
+             errors=(400, 403, 404, 422)),
 ]  # fmt: skip

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from railguard.server import projects
+from railguard.server import privacy, projects
 from railguard.server.db import queries
 from railguard.server.errors import Conflict, Forbidden, Invalid, NotFound
 from railguard.server.http import int_param
@@ -118,6 +118,7 @@ async def _render_settings(
         {"project": project, "keys": keys, "error": error,
          "path_rules": format_path_rules(project["path_rules"]),
          "members": await projects.list_members(pool, project["id"]),
+         "privacy": await privacy.get_privacy(pool, project["id"]),
          "snippets": sdk_snippets(live[0].dsn if live else "<create an ingest key first>")},
         status=status,
     )  # fmt: skip
@@ -169,6 +170,18 @@ async def revoke_key(request: web.Request) -> web.StreamResponse:
     raise guard.redirect(f"/projects/{project['id']}/settings#keys")
 
 
+async def update_privacy(request: web.Request) -> web.StreamResponse:
+    session = await guard.require(request)
+    project = await member_project(request, session, owner=True)
+    data = await guard.form(request, session)
+    body = w.PrivacyUpdateRequest(
+        scrub_emails="scrub_emails" in data, scrub_ip_addresses="scrub_ip_addresses" in data
+    )
+    await privacy.set_privacy(request.app[POOL], project["id"], body)
+    request.app[KEY_CACHE].forget()  # the scrubbing policy travels with cached keys
+    raise guard.redirect(f"/projects/{project['id']}/settings#privacy")
+
+
 _P = r"/projects/{project_id:\d+}"
 ROUTES = [
     ("GET", "/", home),
@@ -179,4 +192,5 @@ ROUTES = [
     ("POST", _P + "/settings", update_settings),
     ("POST", _P + "/keys", create_key),
     ("POST", _P + r"/keys/{key_id:\d+}/revoke", revoke_key),
+    ("POST", _P + "/privacy", update_privacy),
 ]
