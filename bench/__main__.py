@@ -40,6 +40,7 @@ from bench.ingest_scenarios import (
     scenario_ingest,
     scenario_latency,
 )
+from bench.poison import scenario_writer_poison
 from bench.report import machine, table
 from bench.web_scenarios import scenario_web_lists
 
@@ -97,6 +98,7 @@ async def _scenarios(args: argparse.Namespace, run: Run, db_url: str, say: Any) 
         ("PostgreSQL ceiling (batched COPY)", lambda: _copy_ceilings(run, db_url, small, large)),
         ("ingest, small and large events",
          lambda: scenario_ingest(run, backend, templates, server.pid, args.profile)),
+        ("writer with and without poison events", lambda: _poison(run, db_url, backend, small)),
         ("acknowledgement latency at half the maximum",
          lambda: scenario_latency(run, backend, templates, server.pid)),
         ("ingest -> editor", lambda: scenario_ingest_to_editor(run, backend, app_root, templates)),
@@ -139,6 +141,12 @@ async def _copy_ceilings(
     q = run.quick
     run.results["ceiling_copy_small"] = await copy_ceiling(db_url, small, 5000 if q else 20_000)
     run.results["ceiling_copy_large"] = await copy_ceiling(db_url, large, 1000 if q else 4000)
+
+
+async def _poison(run: Run, db_url: str, backend: Any, small: sdk_events.Template) -> None:
+    project_id = backend.projects["ingest"]["id"]
+    count = 5000 if run.quick else 20_000
+    run.results["writer_poison"] = await scenario_writer_poison(db_url, project_id, small, count)
 
 
 async def _sync(fn: Any, *args: Any) -> None:

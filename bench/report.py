@@ -84,6 +84,16 @@ def table(results: dict[str, Any]) -> str:
             f"COPY {copy or 0:.0f}/s x{_ratio(ing['ok_per_s'], copy)}{_cpu_note(ing)}",
             f">= {target}", met(ing["ok_per_s"] >= target),
         ))  # fmt: skip
+    poison = r.get("writer_poison")
+    if poison:
+        rows.append((
+            f"writer, 1 poison event in {poison['poison_every']}",
+            f"{poison['poison_eps']} ev/s vs {poison['clean_eps']} clean",
+            f"{poison['poison_transactions']} vs {poison['clean_transactions']} transactions, "
+            f"{poison['rejected']} rejected; one event per transaction after a failure: "
+            f"{poison['serial_eps']} ev/s", ">= 0.8 of clean",
+            met((poison["good_rate_kept"] or 0) >= 0.8),
+        ))  # fmt: skip
     lat = r.get("latency_half_max")
     if lat:
         rows.append((

@@ -1,5 +1,5 @@
 """A poison event (one the database refuses) gets its own error; its batch neighbours are
-committed in a handful of transactions, not one at a time."""
+committed in a few dozen transactions, not one at a time."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from e2e import event_count, new_project
 from railguard.server import db
 from railguard.server.ingest.process import process_native_event
 from railguard.server.pipeline.batch import Submission
-from railguard.server.pipeline.writer import EventRejected, EventWriter, WriteResult
+from railguard.server.pipeline.writer import _SPLIT, EventRejected, EventWriter, WriteResult
 from railguard.wire.models import NativeEvent
 from support import Api
 
@@ -56,6 +56,7 @@ async def test_poison_is_isolated_by_bisection(api: Api, database_url: str, pois
     assert rejected == [50 + 97 * i for i in range(poisons)]
     assert all(isinstance(r, WriteResult) for i, r in enumerate(results) if i not in rejected)
     assert await event_count(database_url) == 300 - poisons
-    # One failed batch, then bisection: at most 2·k·log2(n) + 1 transactions (was n + 1).
-    assert writer.transactions <= 2 * poisons * math.ceil(math.log2(300)) + 1, writer.transactions
+    # One failed batch, then k-way splitting: at most k·s·log_s(n) + 1 transactions (was n + 1).
+    bound = poisons * _SPLIT * math.ceil(math.log(300, _SPLIT)) + 1
+    assert writer.transactions <= bound, writer.transactions
     print("transactions:", writer.transactions)
