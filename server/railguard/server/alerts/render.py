@@ -101,7 +101,7 @@ def subject(alert: Alert) -> str:
     if alert.kind == "digest":
         return f"[Railguard] Daily digest for {alert.project}: {alert.total} incidents"
     if alert.kind == "summary":
-        what = "alerts" if alert.monitors else "incidents"
+        what = ("alert" if alert.monitors else "incident") + ("" if alert.total == 1 else "s")
         return f"[Railguard] {alert.total} {what} in {alert.project}"
     if alert.monitors and not alert.incidents:
         mon = alert.monitors[0]
