@@ -93,8 +93,9 @@ def target_of(check: Any) -> str:
     return str(check.host)
 
 
-async def _overview(pool: Any, monitor: u.Monitor) -> dict[str, Any]:
-    stats = await monitors.monitor_stats(pool, monitor.id)
+async def _overview(pool: Any, monitor: u.Monitor, *, full: bool = True) -> dict[str, Any]:
+    """What a monitor's card (the last 24 h) or page (`full`: every window) shows."""
+    stats = await monitors.monitor_stats(pool, monitor.id, only=None if full else ("24h",))
     beats = await monitors.heartbeats(
         pool, monitor_id=monitor.id, span=timedelta(hours=24), limit=CHART_CHECKS
     )
@@ -113,7 +114,10 @@ async def _render_list(
     status: int = 200,
 ) -> web.Response:  # fmt: skip
     pool = request.app[POOL]
-    rows = [await _overview(pool, m) for m in await monitors.list_monitors(pool, project["id"])]
+    rows = [
+        await _overview(pool, m, full=False)
+        for m in await monitors.list_monitors(pool, project["id"])
+    ]
     summary = await monitors.summary(pool, project["id"])
     return guard.render(
         request, "monitors.html",
