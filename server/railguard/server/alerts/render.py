@@ -99,7 +99,9 @@ def subject(alert: Alert) -> str:
     if alert.kind == "test":
         return f"[Railguard] Test alert for {alert.project}"
     if alert.kind == "digest":
-        return f"[Railguard] Daily digest for {alert.project}: {alert.total} incidents"
+        what = "alert" if alert.monitors else "incident"
+        plural = "" if alert.total == 1 else "s"
+        return f"[Railguard] Daily digest for {alert.project}: {alert.total} {what}{plural}"
     if alert.kind == "summary":
         what = ("alert" if alert.monitors else "incident") + ("" if alert.total == 1 else "s")
         return f"[Railguard] {alert.total} {what} in {alert.project}"
