@@ -42,6 +42,11 @@ from bench.ingest_scenarios import (
 )
 from bench.poison import scenario_writer_poison
 from bench.report import machine, table
+from bench.uptime_scenarios import (
+    scenario_dispatch_throughput,
+    scenario_uptime_alert,
+    scenario_uptime_schedule,
+)
 from bench.web_scenarios import scenario_web_lists
 
 
@@ -103,6 +108,11 @@ async def _scenarios(args: argparse.Namespace, run: Run, db_url: str, say: Any) 
          lambda: scenario_latency(run, backend, templates, server.pid)),
         ("ingest -> editor", lambda: scenario_ingest_to_editor(run, backend, app_root, templates)),
         ("ingest -> alert email", lambda: scenario_ingest_to_email(run, backend, smtp)),
+        ("uptime: monitor down -> alert email and webhook",
+         lambda: scenario_uptime_alert(run, backend, db_url, smtp)),
+        ("alert dispatch throughput", lambda: scenario_dispatch_throughput(run, backend, db_url)),
+        ("alerting cost on the ingest writer", lambda: _alert_overhead(run)),
+        ("uptime: 1,000 monitors at 30 s", lambda: scenario_uptime_schedule(run, db_url, noop_url)),
         ("editor query on 10k incidents / 1M events",
          lambda: scenario_editor_query(run, backend, db_url, run.work / "seeded-repo")),
         ("web incident list and search on 100k incidents / 5M events",
@@ -147,6 +157,10 @@ async def _poison(run: Run, db_url: str, backend: Any, small: sdk_events.Templat
     project_id = backend.projects["ingest"]["id"]
     count = 5000 if run.quick else 20_000
     run.results["writer_poison"] = await scenario_writer_poison(db_url, project_id, small, count)
+async def _alert_overhead(run: Run) -> None:
+    from bench.alert_overhead import measure
+
+    run.results["alert_overhead"] = await measure(run.work / "alert-overhead")
 
 
 async def _sync(fn: Any, *args: Any) -> None:

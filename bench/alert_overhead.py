@@ -5,7 +5,8 @@ embedded PostgreSQL, with the alert decision on and off (off = the writer's deci
 replaced by a no-op), alternating A/B rounds, and reports per event: wall time of the batch,
 CPU of this process and CPU of PostgreSQL. Two shapes: `new` (every event a new incident, the
 worst case: every batch runs the decide statement for 500 incidents) and `steady` (events of
-100 known incidents: the writer only checks the returned change kinds).
+100 known incidents: the writer only checks the returned change kinds). `make bench` runs it
+too (scenario "alerting cost on the ingest writer", `measure`).
 """
 
 from __future__ import annotations
@@ -86,7 +87,9 @@ async def _round(writer: Any, batches: list[list[Any]], pg_pid: int | None) -> t
     return wall * 1e6 / n, cpu * 1e6 / n, pg * 1e6 / n
 
 
-async def main_async(work: Path) -> None:
+async def measure(work: Path) -> dict[str, Any]:
+    """Medians per shape and mode (`wall_us`, `writer_cpu_us`, `postgres_cpu_us` per event) and
+    the cost of alerting in percent of the `off` figures."""
     from railguard.server import db
     from railguard.server.db import queries
     from railguard.server.embedded_db import EmbeddedPostgres
@@ -134,14 +137,38 @@ async def main_async(work: Path) -> None:
         await pool.close()
     finally:
         await asyncio.to_thread(pg.stop, "fast")
+    out: dict[str, Any] = {"batch": BATCH, "rounds": ROUNDS, "batches_per_round": BATCHES_PER_ROUND}
+    names = ("wall_us", "writer_cpu_us", "postgres_cpu_us")
+    for shape in ("new", "steady"):
+        medians = {
+            mode: {n: round(statistics.median(r[i] for r in results[(shape, mode)]), 1)
+                   for i, n in enumerate(names)}
+            for mode in ("off", "on")
+        }  # fmt: skip
+        cpu = {m: medians[m]["writer_cpu_us"] + medians[m]["postgres_cpu_us"] for m in medians}
+        out[shape] = {
+            **medians,
+            "cpu_overhead_percent": round(100 * (cpu["on"] - cpu["off"]) / cpu["off"], 1),
+            "wall_overhead_percent": round(
+                100 * (medians["on"]["wall_us"] - medians["off"]["wall_us"])
+                / medians["off"]["wall_us"], 1,
+            ),
+        }  # fmt: skip
+    return out
+
+
+async def main_async(work: Path) -> None:
+    out = await measure(work)
     say = print  # noqa: T201 - a command-line report
     say(f"median of {ROUNDS} alternating rounds, {BATCHES_PER_ROUND} batches of {BATCH} each")
     say("shape   alerts  wall us/ev  writer CPU us/ev  PostgreSQL CPU us/ev")
     for shape in ("new", "steady"):
         for mode in ("off", "on"):
-            rows = results[(shape, mode)]
-            med = [statistics.median(r[i] for r in rows) for i in range(3)]
-            say(f"{shape:7} {mode:6}  {med[0]:10.1f}  {med[1]:16.1f}  {med[2]:20.1f}")
+            med = out[shape][mode]
+            say(f"{shape:7} {mode:6}  {med['wall_us']:10.1f}  {med['writer_cpu_us']:16.1f}  "
+                f"{med['postgres_cpu_us']:20.1f}")  # fmt: skip
+        say(f"{shape:7} alerting: CPU {out[shape]['cpu_overhead_percent']:+.1f} %, "
+            f"wall {out[shape]['wall_overhead_percent']:+.1f} %")  # fmt: skip
 
 
 def main() -> None:

@@ -23,6 +23,8 @@ TARGETS = {
     "lsp_rss_mib": 100,
     "email_p50_ms": 500,
     "email_p99_ms": 2000,
+    "uptime_late_max_s": 1.0,
+    "alert_cpu_overhead_percent": 5.0,
 }
 
 
@@ -120,6 +122,7 @@ def table(results: dict[str, Any]) -> str:
             met(mail["p50_ms"] <= TARGETS["email_p50_ms"]
                 and mail["p99_ms"] <= TARGETS["email_p99_ms"]),
         ))  # fmt: skip
+    rows += _alert_and_uptime_rows(r, met)
     q = r.get("editor_query")
     if q:
         rows.append((
@@ -163,6 +166,42 @@ def table(results: dict[str, Any]) -> str:
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
     return "\n".join(lines)
+
+
+def _alert_and_uptime_rows(r: dict[str, Any], met: Any) -> list[tuple[str, str, str, str, str]]:
+    rows: list[tuple[str, str, str, str, str]] = []
+    if down := r.get("uptime_down_to_alert"):
+        rows.append((
+            "monitor down -> alert (email / webhook)",
+            f"p50 {down['email_p50_ms']} / {down['webhook_p50_ms']} ms",
+            f"{down['samples']} samples, max {down['email_max_ms']} / {down['webhook_max_ms']} ms",
+            "(as ingest -> email)", met(down["email_max_ms"] <= TARGETS["email_p99_ms"]),
+        ))  # fmt: skip
+    if burst := r.get("alert_dispatch_throughput"):
+        rows.append((
+            f"alert dispatch, burst of {burst['alerts']}", f"{burst['alerts_per_s']} alerts/s",
+            f"all in {burst['all_delivered_s']} s, first {burst['first_ms']} ms", "-", "",
+        ))  # fmt: skip
+    if cost := r.get("alert_overhead"):
+        worst, steady = cost["new"], cost["steady"]
+        rows.append((
+            "alerting cost on the ingest writer (CPU)",
+            f"{worst['cpu_overhead_percent']:+} % / {steady['cpu_overhead_percent']:+} %",
+            "all-new batches / known incidents", "<= 5 %",
+            met(max(worst["cpu_overhead_percent"], steady["cpu_overhead_percent"])
+                <= TARGETS["alert_cpu_overhead_percent"]),
+        ))  # fmt: skip
+    if up := r.get("uptime_schedule"):
+        late = up["lateness_s"] or {}
+        rows.append((
+            f"uptime, {up['monitors']} monitors / {up['interval_s']} s",
+            f"late p99 {late.get('p99')} s, max {late.get('max')} s",
+            f"{up['checks']} checks, {up['slots_run_twice']} twice, {up['slots_missed']} missed",
+            "max <= 1 s",
+            met(bool(late) and late["max"] <= TARGETS["uptime_late_max_s"]
+                and up["slots_run_twice"] == 0 and up["slots_missed"] == 0),
+        ))  # fmt: skip
+    return rows
 
 
 def _cpu_note(result: dict[str, Any]) -> str:

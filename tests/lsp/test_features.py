@@ -81,6 +81,7 @@ async def test_status_counts_and_tells_a_problem_once(lsp: InProcess, repo: Repo
             "repository": "github.com/acme/shop",
             "projectId": 1,
             "openIncidents": 1,
+            "monitorsDown": None,
         }
     ]
     status.set_problem("Railguard: down")
@@ -89,6 +90,10 @@ async def test_status_counts_and_tells_a_problem_once(lsp: InProcess, repo: Repo
     assert [m["message"] for m in shown] == ["Railguard: down"]
     (notified,) = lsp.sink.notifications("railguard/status")
     assert notified["problem"] == "Railguard: down"
+    status.set_monitors_down({1: 2})
+    status.set_monitors_down({1: 2})  # unchanged: no second notification
+    (_, counted) = lsp.sink.notifications("railguard/status")
+    assert counted["projects"][0]["monitorsDown"] == 2
 
 
 async def test_actions_quick_fixes_list_and_no_backend(lsp: InProcess, repo: Repo) -> None:

@@ -1,6 +1,7 @@
 """Real `railguard serve` processes: two servers (each with two workers) never run one check
 twice in an interval (hits counted at the target), and `kill -9` mid-outage neither duplicates
-the outage nor replays missed intervals as a burst."""
+the outage (nor its alerts, counted at a real webhook receiver) nor replays missed intervals as
+a burst."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import aiohttp
 import asyncpg
 import pytest
 
+from alertkit import WebhookReceiver
 from support import ServedBackend
 from uptimekit import HttpTarget, eventually
 
@@ -95,11 +97,18 @@ async def test_kill_9_mid_outage_resumes_without_a_duplicate(
     database_url: str, tmp_path: Path
 ) -> None:
     target = await HttpTarget(mode="error").start()
+    receiver = WebhookReceiver()
+    await receiver.__aenter__()
     server = ServedBackend(database_url, tmp_path / "server.log")
     conn = await asyncpg.connect(database_url)
     try:
         await asyncio.to_thread(server.start)
         headers, pid = await _owner_project(server.url)
+        async with aiohttp.ClientSession() as session:
+            hook = {"name": "ops", "kind": "webhook", "url": receiver.url()}
+            async with session.post(f"{server.url}/api/v1/projects/{pid}/alerts/channels",
+                                    json=hook, headers=headers) as resp:  # fmt: skip
+                assert resp.status == 201, await resp.text()
         monitor = await _create_monitor(
             server.url,
             headers,
@@ -159,7 +168,17 @@ async def test_kill_9_mid_outage_resumes_without_a_duplicate(
         kinds = [r["kind"] for r in await conn.fetch(
             "SELECT kind FROM uptime_alerts WHERE monitor_id = $1 ORDER BY id", mid)]  # fmt: skip
         assert kinds == ["monitor_down", "monitor_recovered"]
+
+        async def two_hooks() -> bool:
+            return len(receiver.delivered()) >= 2
+
+        await eventually(two_hooks)
+        await asyncio.sleep(2)  # a repeat would come within the retry delays
+        hooks = receiver.delivered()
+        assert [h.body["monitors"][0]["trigger"] for h in hooks] == kinds
+        assert len({h.key for h in hooks}) == 2
     finally:
         await conn.close()
         server.stop()
         await target.stop()
+        await receiver.__aexit__(None, None, None)

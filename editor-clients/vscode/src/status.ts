@@ -1,6 +1,6 @@
 /**
- * Status bar item fed by the server's `railguard/status` notification: connection state and the
- * open-incident count. `formatStatus` is pure; the controller gets its item from vscodeapi.ts.
+ * Status bar item fed by the server's `railguard/status` notification: connection state, the
+ * open-incident count and the uptime monitors that are down. `formatStatus` is pure; the controller gets its item from vscodeapi.ts.
  */
 import type { StatusBarItem, ThemeColor } from 'vscode';
 
@@ -10,6 +10,8 @@ export interface ProjectStatus {
     repository: string;
     projectId: number | null;
     openIncidents: number;
+    /** Uptime monitors of the project that are down; null or absent while unknown. */
+    monitorsDown?: number | null;
 }
 
 /** Body of `railguard/status` and of the `railguard.status` command. */
@@ -47,19 +49,21 @@ export function formatStatus(status: RailguardStatus | undefined, state: 'starti
     }
     const projects = status.projects ?? [];
     const open = projects.reduce((n, p) => n + (p.openIncidents ?? 0), 0);
+    const down = projects.reduce((n, p) => n + (p.monitorsDown ?? 0), 0);
     const lines = [`Railguard: connected to ${status.serverUrl ?? '?'}${status.user ? ` as ${status.user}` : ''}`];
     for (const p of projects) {
         lines.push(
             p.projectId !== null && p.projectId !== undefined
-                ? `${p.repository}: project ${p.projectId}, ${p.openIncidents} open`
+                ? `${p.repository}: project ${p.projectId}, ${p.openIncidents} open` +
+                      (p.monitorsDown ? `, ${p.monitorsDown} monitor${p.monitorsDown === 1 ? '' : 's'} down` : '')
                 : `${p.repository}: no matching project`,
         );
     }
     const unmatched = projects.length > 0 && projects.every((p) => p.projectId === null || p.projectId === undefined);
     return {
-        text: `${open > 0 ? '$(bug)' : '$(pass)'} ${open}`,
+        text: `${open > 0 ? '$(bug)' : '$(pass)'} ${open}` + (down > 0 ? ` $(arrow-down) ${down}` : ''),
         tooltip: lines.join('\n'),
-        level: unmatched ? 'warning' : 'normal',
+        level: down > 0 ? 'error' : unmatched ? 'warning' : 'normal',
     };
 }
 

@@ -19,6 +19,7 @@ from railguard.lsp.features import (
     repositories,
     session,
     status,
+    uptime,
     watchers,
 )
 from railguard.lsp.server import RailguardServer
@@ -36,6 +37,7 @@ class Features:
     livefeed: livefeed.LiveFeed
     watcher: watchers.HeadWatcher
     session: session.Session
+    monitors: uptime.MonitorWatch
     actions: actions.Actions
     hover: hover.Hover
 
@@ -50,6 +52,7 @@ def set_up(server: RailguardServer) -> Features:
     state = status.setup(status.Status(server, repos, known))
     feed = livefeed.LiveFeed(server, repos, known, publisher, state)
     watcher = watchers.HeadWatcher(server, repos, placer, publisher)
+    monitors = uptime.MonitorWatch(server, state)
     return Features(
         repositories=repos,
         incidents=known,
@@ -59,8 +62,9 @@ def set_up(server: RailguardServer) -> Features:
         livefeed=feed,
         watcher=watcher,
         session=session.setup(
-            session.Session(server, repos, known, placer, publisher, state, feed, watcher)
+            session.Session(server, repos, known, placer, publisher, state, feed, watcher, monitors)
         ),
+        monitors=monitors,
         actions=actions.setup(actions.Actions(server, repos, known, placer, publisher, state)),
         hover=hover.setup(hover.Hover(server, repos, known, placer, publisher)),
     )

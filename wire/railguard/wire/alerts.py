@@ -10,6 +10,10 @@ from pydantic import Field, field_validator, model_validator
 from railguard.wire.models import Level, Request, Response
 
 RuleKind = Literal["new", "regressed", "spike", "escalation"]
+#: What a person may choose to hear about: the incident rules' kinds and the uptime events.
+AlertKind = Literal[
+    "new", "regressed", "spike", "escalation", "monitor_down", "monitor_recovered", "cert_expiring"
+]
 ChannelKind = Literal["email", "webhook", "slack", "discord", "teams"]
 DeliveryStatus = Literal["pending", "held", "delivered", "failed", "digested"]
 DeliveryKind = Literal["alert", "summary", "digest", "test"]
@@ -129,7 +133,7 @@ class AlertChannel(Response):
 
 class AlertPreferencesRequest(Request):
     enabled: bool = True
-    rule_kinds: list[RuleKind] | None = Field(default=None, description="None: every kind.")
+    rule_kinds: list[AlertKind] | None = Field(default=None, description="None: every kind.")
     channels: list[PreferenceChannel] | None = Field(default=None, description="None: all.")
     quiet_until: datetime | None = Field(
         default=None, description="No alerts to you before this moment."
@@ -141,7 +145,7 @@ class AlertPreferencesRequest(Request):
 class AlertPreferences(Response):
     project_id: int
     enabled: bool = True
-    rule_kinds: list[RuleKind] | None = None
+    rule_kinds: list[AlertKind] | None = None
     channels: list[PreferenceChannel] | None = None
     quiet_until: datetime | None = None
     quiet: bool = False

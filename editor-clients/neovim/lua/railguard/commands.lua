@@ -96,6 +96,10 @@ function M.format_status(status)
         p.projectId,
         p.openIncidents or 0
       )
+      if type(p.monitorsDown) == "number" then
+        local plural = p.monitorsDown == 1 and "" or "s"
+        lines[#lines] = lines[#lines] .. (", %d monitor%s down"):format(p.monitorsDown, plural)
+      end
     else
       lines[#lines + 1] = ("%s: %s -> no matching project"):format(folder, p.repository or "?")
     end

@@ -40,7 +40,8 @@ function M.enable()
   end
 end
 
----Short status for a statusline, e.g. "RG 3" or "RG offline"; "" when not attached.
+---Short status for a statusline, e.g. "RG 3", "RG 3 ↓1" (a monitor down) or "RG offline";
+---"" when not attached.
 ---@param bufnr? integer
 ---@return string
 function M.statusline(bufnr)
@@ -52,9 +53,15 @@ function M.statusline(bufnr)
   if not status.connected then
     return "RG offline"
   end
-  local count = 0
+  local count, down = 0, 0
   for _, p in ipairs(status.projects or {}) do
     count = count + (p.openIncidents or 0)
+    if type(p.monitorsDown) == "number" then
+      down = down + p.monitorsDown
+    end
+  end
+  if down > 0 then
+    return ("RG %d ↓%d"):format(count, down)
   end
   return ("RG %d"):format(count)
 end

@@ -55,6 +55,7 @@
 ---@field repository string Normalised repository identity, e.g. "github.com/acme/shop".
 ---@field projectId? integer
 ---@field openIncidents integer
+---@field monitorsDown? integer Uptime monitors down; nil (or vim.NIL) while unknown.
 
 ---@alias railguard.Subcommand
 ---| "status"

@@ -41,7 +41,7 @@ describe("format_status", function()
   it("describes a connected workspace", function()
     assert.equals(
       "connected to http://rg:8000 as ana@example.com\n"
-        .. "/repo: github.com/acme/shop -> project 3, 2 open incidents\n"
+        .. "/repo: github.com/acme/shop -> project 3, 2 open incidents, 1 monitor down\n"
         .. "/other: github.com/acme/lib -> no matching project",
       commands.format_status({
         connected = true,
@@ -54,12 +54,14 @@ describe("format_status", function()
             repository = "github.com/acme/shop",
             projectId = 3,
             openIncidents = 2,
+            monitorsDown = 1,
           },
           {
             folder = "file:///other",
             repository = "github.com/acme/lib",
             projectId = vim.NIL,
             openIncidents = 0,
+            monitorsDown = vim.NIL,
           },
         },
       })

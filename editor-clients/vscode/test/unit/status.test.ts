@@ -30,6 +30,16 @@ describe('formatStatus', () => {
         assert.equal(formatStatus(none, 'running').text, '$(pass) 0');
     });
 
+    it('shows the monitors that are down, in the error colour', () => {
+        const down = { ...connected, projects: [{ ...connected.projects[0]!, monitorsDown: 2 }] };
+        const view = formatStatus(down, 'running');
+        assert.equal(view.text, '$(bug) 2 $(arrow-down) 2');
+        assert.equal(view.level, 'error');
+        assert.match(view.tooltip, /project 3, 2 open, 2 monitors down/);
+        const up = { ...connected, projects: [{ ...connected.projects[0]!, monitorsDown: 0 }] };
+        assert.equal(formatStatus(up, 'running').text, '$(bug) 2');
+    });
+
     it('warns when no folder matches a project', () => {
         const unmatched = { ...connected, projects: [connected.projects[1]!] };
         assert.equal(formatStatus(unmatched, 'running').level, 'warning');

@@ -36,6 +36,9 @@ class Options:
     """Incident level → LSP severity name, e.g. `{"warning": "Information"}`."""
     notify_new_incidents: bool = False
     """Show a message when the live feed brings a new incident (`notifyNewIncidents`)."""
+    monitor_poll_seconds: float = 10.0
+    """How often the projects' uptime monitors are counted for the status (`monitorPollSeconds`,
+    at least 1)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,11 @@ def parse_options(raw: Any) -> tuple[Options, list[str]]:
     take("credentialsFile", "credentials_file", (str,), "a file path")
     take("showRelatedFrames", "show_related_frames", (bool,), "true or false")
     take("notifyNewIncidents", "notify_new_incidents", (bool,), "true or false")
+    take("monitorPollSeconds", "monitor_poll_seconds", (int, float), "a number of seconds")
+    poll = values.get("monitor_poll_seconds")
+    if poll is not None and poll < 1:
+        problems.append("initializationOptions.monitorPollSeconds must be at least 1; ignored")
+        del values["monitor_poll_seconds"]
     severity = raw.get("severity")
     if severity is not None:
         if isinstance(severity, Mapping):

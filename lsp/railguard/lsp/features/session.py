@@ -21,6 +21,7 @@ from railguard.lsp.core.options import parse_options
 from railguard.lsp.core.projects import match_project
 from railguard.lsp.features.base import IncidentFeature
 from railguard.lsp.features.livefeed import LiveFeed
+from railguard.lsp.features.uptime import MonitorWatch
 from railguard.lsp.features.watchers import HeadWatcher
 from railguard.lsp.io.backend import BACKOFF_CAP, BACKOFF_START, Backend, BackendError
 from railguard.lsp.io.credentials import credentials_stamp, resolve_settings
@@ -41,6 +42,7 @@ class Outcome(Enum):
 class Session(IncidentFeature):
     livefeed: LiveFeed
     watcher: HeadWatcher
+    monitors: MonitorWatch
     _startup_problems: list[str] = field(default_factory=list, init=False)
     _connector: asyncio.Task[None] | None = field(default=None, init=False)
 
@@ -150,7 +152,8 @@ class Session(IncidentFeature):
         return Outcome.CONNECTED
 
     async def attach(self) -> None:
-        """Match folders to projects, load incidents and follow each project's live feed."""
+        """Match folders to projects, load incidents, follow each project's live feed and
+        count its monitors."""
         server, repositories = self.server, self.repositories
         backend = server.connected_backend()
         await repositories.discover()
@@ -173,6 +176,7 @@ class Session(IncidentFeature):
         for state in list(self.incidents.projects.values()):
             await self.incidents.refresh(state)
             self.livefeed.follow(state)
+        self.monitors.watch(list(self.incidents.projects))
         self.placer.invalidate()
 
 

@@ -1,9 +1,11 @@
 """The connection's state for the client's status bar: the `railguard.status` command, the
-`railguard/status` notification with the same body, and the one current problem."""
+`railguard/status` notification with the same body, and the one current problem. Besides the
+open incidents, each project counts its uptime monitors that are down (`monitorsDown`, null
+while unknown; kept up to date by features/uptime.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lsprotocol import types
@@ -22,6 +24,13 @@ class Status:
     server: RailguardServer
     repositories: Repositories
     incidents: Incidents
+    monitors_down: dict[int, int] = field(default_factory=dict, init=False)
+
+    def set_monitors_down(self, down: dict[int, int]) -> None:
+        """The projects' down monitors as last counted; notify when that changed."""
+        if down != self.monitors_down:
+            self.monitors_down = dict(down)
+            self.notify()
 
     def body(self) -> dict[str, Any]:
         server, projects = self.server, self.incidents.projects
@@ -37,6 +46,9 @@ class Status:
                     "repository": f.identity or "",
                     "projectId": f.project_id,
                     "openIncidents": sum(1 for _ in self.incidents.shown(f.project_id)),
+                    "monitorsDown": self.monitors_down.get(f.project_id)
+                    if f.project_id is not None
+                    else None,
                 }
                 for f in self.repositories.folders.values()
             ],

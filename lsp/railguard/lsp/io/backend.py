@@ -30,6 +30,7 @@ from railguard.wire.models import (
     Project,
     User,
 )
+from railguard.wire.uptime import MonitorSummary
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +184,10 @@ class Backend:
 
     async def me(self) -> User:
         return await self._get(User, "/me")
+
+    async def monitor_summary(self, project_id: int) -> MonitorSummary:
+        """Counts of the project's uptime monitors by state."""
+        return await self._get(MonitorSummary, f"/projects/{project_id}/monitors/summary")
 
     async def projects(self) -> list[Project]:
         data = await self._request("GET", "/projects")

@@ -85,14 +85,39 @@ def build_alert(
                 detail=detail,
             )
         )
+    monitors = [
+        monitor_facts(outbox[oid], base)
+        for oid in row["outbox_ids"][:_LISTED]
+        if oid in outbox and outbox[oid]["trigger"] in render.UPTIME_TRIGGERS
+    ]
     return render.Alert(
         kind=row["kind"],
         project=row["project_name"],
         repository=row["repository"],
         idempotency_key=row["idempotency_key"],
         incidents=facts,
-        total=max(len(row["incident_ids"]), len(facts)),
+        total=max(len(row["incident_ids"]), len(facts)) + len(monitors),
         project_url=f"{base}/api/v1/projects/{row['project_id']}/incidents",
+        monitors=monitors,
+    )
+
+
+def monitor_facts(decided: dict[str, Any], base: str) -> render.MonitorFacts:
+    """An uptime event as its decision recorded it (the monitor may have changed since)."""
+    detail = decided["detail"] or {}
+    monitor = detail.get("monitor") or {}
+    outage = detail.get("outage") or {}
+    return render.MonitorFacts(
+        id=int(monitor.get("id", 0)),
+        name=str(monitor.get("name", "?")),
+        check=str(monitor.get("kind", "?")),
+        trigger=decided["trigger"],
+        url=f"{base}/monitors/{monitor.get('id', 0)}",
+        started_at=outage.get("started_at"),
+        resolved_at=outage.get("resolved_at"),
+        time_to_resolve=outage.get("time_to_resolve"),
+        error=outage.get("first_error"),
+        cert_expires_at=detail.get("cert_expires_at"),
     )
 
 

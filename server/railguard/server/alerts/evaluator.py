@@ -47,7 +47,8 @@ async def send_digests(pool: asyncpg.Pool, settings: Settings) -> int | None:
                 "project_id": d["project_id"], "channel_id": d["channel_id"],
                 "channel_kind": "email", "recipient": d["email"], "user_id": d["user_id"],
                 "idempotency_key": f"rg-d{ids[0]}-u{d['user_id']}-p{d['project_id']}",
-                "kind": "digest", "outbox_ids": [], "incident_ids": sorted(d["incident_ids"]),
+                "kind": "digest", "outbox_ids": sorted(d["outbox_ids"]),
+                "incident_ids": sorted(d["incident_ids"]),
                 "triggers": [], "status": "pending", "hold_seconds": 0,
             })  # fmt: skip
             await queries.close_digest(conn, ids=ids)

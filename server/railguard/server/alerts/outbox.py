@@ -78,6 +78,13 @@ async def expand_once(pool: asyncpg.Pool, settings: Settings) -> int:
             for r in rows if r["live"]
         ]  # fmt: skip
         await queries.mark_expanded(conn, ids=[r["id"] for r in rows])
+        uptime_ids = [
+            int(r["detail"]["uptime_alert_id"])
+            for r in rows
+            if r["detail"] and "uptime_alert_id" in r["detail"]
+        ]
+        if uptime_ids:
+            await queries.stamp_uptime_alerts(conn, ids=uptime_ids)
         if not items:
             return len(rows)
         project_ids = sorted({i.project_id for i in items})

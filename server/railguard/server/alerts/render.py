@@ -1,5 +1,7 @@
 """Pure rendering of an alert: the email (subject, text and HTML parts) and the webhook bodies
-(generic JSON, Slack, Discord, Microsoft Teams). No I/O; the dispatcher supplies the facts."""
+(generic JSON, Slack, Discord, Microsoft Teams). No I/O; the dispatcher supplies the facts.
+An alert tells of incidents, of uptime monitors (down, recovered, certificate expiring), or both
+(a summary of a burst)."""
 
 from __future__ import annotations
 
@@ -16,8 +18,14 @@ _TRIGGER_WORDS = {
     "spike": "Spike",
     "escalation": "Still open",
     "test": "Test alert",
+    "monitor_down": "Monitor down",
+    "monitor_recovered": "Monitor recovered",
+    "cert_expiring": "Certificate expiring",
 }
+UPTIME_TRIGGERS = frozenset({"monitor_down", "monitor_recovered", "cert_expiring"})
 _LEVEL_COLORS = {"fatal": 0x8B0000, "error": 0xD93025, "warning": 0xF29900}
+_MONITOR_COLORS = {"monitor_down": 0xD93025, "monitor_recovered": 0x188038,
+                   "cert_expiring": 0xF29900}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,22 @@ class IncidentFacts:
 
 
 @dataclass(frozen=True)
+class MonitorFacts:
+    """One uptime event: trigger is monitor_down, monitor_recovered or cert_expiring."""
+
+    id: int
+    name: str
+    check: str
+    trigger: str
+    url: str
+    started_at: str | None = None
+    resolved_at: str | None = None
+    time_to_resolve: float | None = None
+    error: str | None = None
+    cert_expires_at: str | None = None
+
+
+@dataclass(frozen=True)
 class Alert:
     """Everything a message says. kind: alert | summary | digest | test."""
 
@@ -46,8 +70,9 @@ class Alert:
     repository: str
     idempotency_key: str
     incidents: list[IncidentFacts]
-    total: int  # incidents covered (a summary may list fewer)
+    total: int  # incidents and monitor events covered (a summary may list fewer)
     project_url: str
+    monitors: list[MonitorFacts] = field(default_factory=list)
 
 
 def frame_lines(stack: list[dict[str, Any]] | None, top: dict[str, Any] | None) -> list[str]:
@@ -74,9 +99,16 @@ def subject(alert: Alert) -> str:
     if alert.kind == "test":
         return f"[Railguard] Test alert for {alert.project}"
     if alert.kind == "digest":
-        return f"[Railguard] Daily digest for {alert.project}: {alert.total} incidents"
+        what = "alert" if alert.monitors else "incident"
+        plural = "" if alert.total == 1 else "s"
+        return f"[Railguard] Daily digest for {alert.project}: {alert.total} {what}{plural}"
     if alert.kind == "summary":
-        return f"[Railguard] {alert.total} incidents in {alert.project}"
+        what = ("alert" if alert.monitors else "incident") + ("" if alert.total == 1 else "s")
+        return f"[Railguard] {alert.total} {what} in {alert.project}"
+    if alert.monitors and not alert.incidents:
+        mon = alert.monitors[0]
+        words = _TRIGGER_WORDS.get(mon.trigger, "Alert")
+        return f"[Railguard] {words} in {alert.project}: {mon.name}"[:250]
     one = alert.incidents[0]
     return (
         f"[Railguard] {_TRIGGER_WORDS.get(one.trigger, 'Alert')} in {alert.project}: {one.title}"[
@@ -92,6 +124,30 @@ def _why(one: IncidentFacts) -> str:
     if one.trigger == "escalation" and "open_hours" in d:
         return f"open for {d['open_hours']} h"
     return _TRIGGER_WORDS.get(one.trigger, one.trigger)
+
+
+def monitor_why(mon: MonitorFacts) -> str:
+    """Why a monitor alert fired, in one line."""
+    if mon.trigger == "monitor_down":
+        return f"down since {mon.started_at}: {mon.error or 'failing'}"
+    if mon.trigger == "monitor_recovered":
+        took = f"{mon.time_to_resolve:.0f} s" if mon.time_to_resolve is not None else "a while"
+        return f"up again at {mon.resolved_at}, after {took} down (since {mon.started_at})"
+    if mon.trigger == "cert_expiring":
+        return f"its TLS certificate expires at {mon.cert_expires_at}"
+    return mon.trigger
+
+
+def _monitor_lines(alert: Alert) -> list[str]:
+    lines: list[str] = []
+    for mon in alert.monitors:
+        lines += [
+            f"{_TRIGGER_WORDS.get(mon.trigger, mon.trigger)}: {mon.name} ({mon.check})",
+            f"  {monitor_why(mon)}",
+            f"  Monitor: {mon.url}",
+            "",
+        ]
+    return lines
 
 
 def text_body(alert: Alert) -> str:
@@ -111,8 +167,10 @@ def text_body(alert: Alert) -> str:
         if one.editor_url:
             lines += [f"  Open in editor: {one.editor_url}"]
         lines.append("")
-    if alert.total > len(alert.incidents):
-        lines.append(f"... and {alert.total - len(alert.incidents)} more: {alert.project_url}")
+    lines += _monitor_lines(alert)
+    listed = len(alert.incidents) + len(alert.monitors)
+    if alert.total > listed:
+        lines.append(f"... and {alert.total - listed} more: {alert.project_url}")
     lines += ["", f"Alert {alert.idempotency_key} · {alert.project_url}"]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -133,8 +191,15 @@ def html_body(alert: Alert) -> str:
             f"first seen {e(one.first_seen)}, last seen {e(one.last_seen)}</p>"
             f"<ol>{frames}</ol><p>{links}</p>"
         )
-    if alert.total > len(alert.incidents):
-        more = alert.total - len(alert.incidents)
+    for mon in alert.monitors:
+        parts.append(
+            f"<h3>{e(_TRIGGER_WORDS.get(mon.trigger, mon.trigger))}: {e(mon.name)}</h3>"
+            f"<p>{e(mon.check)} · {e(monitor_why(mon))}</p>"
+            f'<p><a href="{e(mon.url)}">Monitor page</a></p>'
+        )
+    listed = len(alert.incidents) + len(alert.monitors)
+    if alert.total > listed:
+        more = alert.total - listed
         parts.append(
             f'<p>… and {more} more: <a href="{e(alert.project_url)}">all incidents</a></p>'
         )
@@ -156,6 +221,13 @@ def generic_payload(alert: Alert) -> dict[str, Any]:
              "url": i.url, "editor_url": i.editor_url, "detail": i.detail}
             for i in alert.incidents
         ],
+        "monitors": [
+            {"id": m.id, "name": m.name, "check": m.check, "trigger": m.trigger, "url": m.url,
+             "started_at": m.started_at, "resolved_at": m.resolved_at,
+             "time_to_resolve": m.time_to_resolve, "error": m.error,
+             "cert_expires_at": m.cert_expires_at}
+            for m in alert.monitors
+        ],
     }  # fmt: skip
 
 
@@ -171,7 +243,10 @@ def slack_payload(alert: Alert) -> dict[str, Any]:
     for one in alert.incidents[:_LISTED]:
         text = f"*<{one.url}|{_slack_escape(one.title)}>*\n{_slack_escape(_line(one))}"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
-    if alert.total > len(alert.incidents):
+    for mon in alert.monitors[:_LISTED]:
+        text = f"*<{mon.url}|{_slack_escape(mon.name)}>*\n{_slack_escape(monitor_why(mon))}"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
+    if alert.total > len(alert.incidents) + len(alert.monitors):
         more = f"… and {alert.total - len(alert.incidents)} more: <{alert.project_url}|all>"
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": more}]})
     return {"text": subject(alert), "blocks": blocks}
@@ -191,6 +266,11 @@ def discord_payload(alert: Alert) -> dict[str, Any]:
         }
         for one in alert.incidents[:10]  # Discord takes at most 10 embeds
     ]
+    embeds += [
+        {"title": mon.name[:256], "url": mon.url, "description": monitor_why(mon)[:4096],
+         "color": _MONITOR_COLORS.get(mon.trigger, 0x5865F2)}
+        for mon in alert.monitors[: 10 - len(embeds)]
+    ]  # fmt: skip
     content = subject(alert)
     if alert.total > len(embeds):
         content += f" (showing {len(embeds)}; all: {alert.project_url})"
@@ -206,6 +286,9 @@ def teams_payload(alert: Alert) -> dict[str, Any]:
     for one in alert.incidents[:_LISTED]:
         body.append({"type": "TextBlock", "text": f"[{one.title}]({one.url})", "wrap": True})
         body.append({"type": "TextBlock", "text": _line(one), "isSubtle": True, "wrap": True})
+    for mon in alert.monitors[:_LISTED]:
+        body.append({"type": "TextBlock", "text": f"[{mon.name}]({mon.url})", "wrap": True})
+        body.append({"type": "TextBlock", "text": monitor_why(mon), "isSubtle": True, "wrap": True})
     card = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",

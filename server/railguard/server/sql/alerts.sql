@@ -213,15 +213,19 @@ UPDATE alert_deliveries SET
 WHERE id = :id;
 
 -- name: due_digests
--- People on the daily digest whose last digest is a day old and who have alerts held for it.
+-- People on the daily digest whose last digest is a day old and who have alerts held for it:
+-- the incidents, and the decisions of held alerts without an incident (uptime events).
 SELECT p.user_id, p.project_id, u.email, min(d.channel_id) AS channel_id,
        array_agg(DISTINCT d.id) AS delivery_ids,
-       array_agg(DISTINCT i) AS incident_ids
+       coalesce(array_agg(DISTINCT i) FILTER (WHERE i IS NOT NULL), '{}') AS incident_ids,
+       coalesce(array_agg(DISTINCT o) FILTER (WHERE cardinality(d.incident_ids) = 0
+                                              AND o IS NOT NULL), '{}') AS outbox_ids
 FROM alert_preferences p
 JOIN users u ON u.id = p.user_id
 JOIN alert_deliveries d ON d.user_id = p.user_id AND d.project_id = p.project_id
      AND d.status = 'held'
-CROSS JOIN LATERAL unnest(d.incident_ids) AS i
+LEFT JOIN LATERAL unnest(d.incident_ids) AS i ON true
+LEFT JOIN LATERAL unnest(d.outbox_ids) AS o ON true
 WHERE p.digest
   AND coalesce(p.last_digest_at, '-infinity') <= now() - make_interval(secs => :interval_seconds)
 GROUP BY p.user_id, p.project_id, u.email;

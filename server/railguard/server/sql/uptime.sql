@@ -134,8 +134,25 @@ WHERE o.id = :outage_id AND p.id = o.project_id AND p.deleted_at IS NULL
 RETURNING o.*;
 
 -- name: record_uptime_alert!
-INSERT INTO uptime_alerts (project_id, monitor_id, outage_id, kind, payload)
-VALUES (:project_id, :monitor_id, :outage_id, :kind, :payload);
+-- The event and its alert decision, in the caller's transaction: the decision goes to every
+-- enabled channel of the project (no rule), once per event (dedupe_key), and wakes the
+-- dispatchers at commit.
+WITH event AS (
+    INSERT INTO uptime_alerts (project_id, monitor_id, outage_id, kind, payload)
+    VALUES (:project_id, :monitor_id, :outage_id, :kind, :payload)
+    RETURNING id, project_id, kind, payload
+), decided AS (
+    INSERT INTO alert_outbox (project_id, rule_id, incident_id, trigger, dedupe_key, detail)
+    SELECT project_id, NULL, NULL, kind, 'uptime:' || id,
+           payload || jsonb_build_object('uptime_alert_id', id)
+    FROM event
+)
+SELECT pg_notify('railguard_alerts', '');
+
+-- name: stamp_uptime_alerts!
+-- Their deliveries are written (the alert outbox row was expanded).
+UPDATE uptime_alerts SET delivered_at = now()
+WHERE id = ANY (:ids::bigint[]) AND delivered_at IS NULL;
 
 -- name: rollup_window^
 SELECT coalesce(sum(checks), 0)::bigint AS checks, coalesce(sum(up), 0)::bigint AS up

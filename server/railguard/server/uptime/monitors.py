@@ -100,9 +100,14 @@ async def summary(db: Executor, project_id: int) -> u.MonitorSummary:
     return u.MonitorSummary(project_id=project_id, **dict(row))
 
 
-async def monitor_stats(db: Executor, monitor_id: int) -> u.MonitorStats:
+async def monitor_stats(
+    db: Executor, monitor_id: int, *, only: tuple[str, ...] | None = None
+) -> u.MonitorStats:
+    """Uptime and latency percentiles per window (all of `WINDOWS`, or the ones in `only`)."""
     windows = []
     for name, span in WINDOWS.items():
+        if only is not None and name not in only:
+            continue
         counts = await queries.rollup_window(db, monitor_id=monitor_id, span=span)
         hists = await fetch_all(queries.rollup_histograms(db, monitor_id=monitor_id, span=span))
         merged = stats.merge(r["latency_hist"] for r in hists)
