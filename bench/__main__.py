@@ -157,6 +157,8 @@ async def _poison(run: Run, db_url: str, backend: Any, small: sdk_events.Templat
     project_id = backend.projects["ingest"]["id"]
     count = 5000 if run.quick else 20_000
     run.results["writer_poison"] = await scenario_writer_poison(db_url, project_id, small, count)
+
+
 async def _alert_overhead(run: Run) -> None:
     from bench.alert_overhead import measure
 
