@@ -70,3 +70,48 @@ async def run_script(folder: Path, source: str, *args: str) -> str:
     out, _ = await asyncio.wait_for(proc.communicate(), 120)
     assert proc.returncode == 0, out.decode()
     return out.decode()
+
+
+OTEL_APP = textwrap.dedent(
+    """\
+    import sys
+    import time
+
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import SpanKind, Status, StatusCode
+
+    endpoint, key = sys.argv[1], sys.argv[2]
+    memory = InMemorySpanExporter()
+    provider = TracerProvider(resource=Resource.create(
+        {"service.name": "checkout", "deployment.environment.name": "prod",
+         "service.version": "2.0"}))
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    tracer = provider.get_tracer("shop")
+
+    for n in range(3):
+        with tracer.start_as_current_span(
+            "GET /cart/{id}", kind=SpanKind.SERVER,
+            attributes={"http.request.method": "GET", "http.route": "/cart/{id}",
+                        "http.request.header.authorization": ["Bearer hunter2"]},
+        ) as server:
+            with tracer.start_as_current_span(
+                "SELECT cart", kind=SpanKind.CLIENT,
+                attributes={"db.system": "postgresql",
+                            "db.statement": f"SELECT * FROM carts WHERE id = {n}",
+                            "code.function": "load_cart", "code.lineno": 12},
+            ):
+                time.sleep(0.01)
+            if n == 2:
+                server.set_status(Status(StatusCode.ERROR, "boom"))
+
+    exporter = OTLPSpanExporter(endpoint=endpoint, headers={"X-Railguard-Key": key})
+    result = exporter.export(memory.get_finished_spans())
+    exporter.shutdown()
+    print(result)
+    sys.exit(0 if result == SpanExportResult.SUCCESS else 1)
+    """
+)
