@@ -81,8 +81,10 @@ def _json_export(trace: str, spans: list[dict[str, Any]]) -> bytes:
     "auth",
     [
         pytest.param(lambda k: ({"X-Railguard-Key": k}, ""), id="x-railguard-key"),
-        pytest.param(lambda k: ({"X-Sentry-Auth": f"Sentry sentry_key={k}"}, ""), id="x-sentry-auth"),
-        pytest.param(lambda k: ({"Authorization": f"Sentry sentry_key={k}"}, ""), id="authorization"),
+        pytest.param(lambda k: ({"X-Sentry-Auth": f"Sentry sentry_key={k}"}, ""),
+                     id="x-sentry-auth"),
+        pytest.param(lambda k: ({"Authorization": f"Sentry sentry_key={k}"}, ""),
+                     id="authorization"),
         pytest.param(lambda k: ({}, f"?sentry_key={k}"), id="query"),
     ],
 )  # fmt: skip
