@@ -51,7 +51,7 @@ def test_waterfall_depths_offsets_cycles_and_duplicates() -> None:
         _item("b", "a", 5, 10),  # sent twice
         _item("o", "missing", 1, 1),  # parent not stored: a root
     ]  # fmt: skip
-    fall = waterfall.build("t", items, [])  # type: ignore[arg-type]
+    fall = waterfall.build("t", items, [])
     got = [(i.span_id, i.offset_ms, i.depth) for i in fall.items]
     assert got == [("a", 0, 0), ("o", 1, 0), ("b", 5, 1), ("c", 6, 2), ("x", 30, 1),
                    ("y", 31, 0)]  # fmt: skip
