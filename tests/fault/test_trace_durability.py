@@ -17,9 +17,9 @@ from faultkit import (
     own_database,  # noqa: F401  (fixture)
     server,  # noqa: F401  (fixture)
 )
+from testkit.transactions import envelope, fresh, sdk_transaction
 
 from support import ServedBackend
-from testkit.transactions import envelope, fresh, sdk_transaction
 
 pytestmark = pytest.mark.fault
 

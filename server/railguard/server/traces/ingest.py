@@ -6,35 +6,52 @@ for the views to answer in their protocol's way."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from aiohttp import web
 
 from railguard.server.errors import BadRequest, PayloadTooLarge
 from railguard.server.ingest import event
+from railguard.server.ingest.envelope import EnvelopeItem
 from railguard.server.traces import otlp
 from railguard.server.traces.model import Span, Transaction
 from railguard.server.traces.rows import TraceSubmission
 from railguard.server.traces.runtime import SNAPSHOTS, TRACE_WRITER
-from railguard.server.traces.sentry import parse_transaction
+from railguard.server.traces.sentry import parse_span_item, parse_transaction
 
-__all__ = ["decode_otlp", "parse_sentry", "parse_transaction", "store"]
+__all__ = ["Parsed", "decode_otlp", "parse_sentry", "parse_transaction", "store"]
 
 log = logging.getLogger(__name__)
 
 
-def parse_sentry(payloads: list[bytes], *, max_size: int) -> list[Transaction]:
-    """The envelope's usable transactions. One too big is refused (the SDK sees why); one
-    without trace ids or times is skipped and logged, as Relay drops an invalid item, so the
-    error events of the same envelope are not refused with it (docs/performance.md#sentry)."""
-    out = []
-    for payload in payloads:
-        if len(payload) > max_size:
-            raise PayloadTooLarge("transaction exceeds 1 MiB")
+@dataclass
+class Parsed:
+    transactions: list[Transaction] = field(default_factory=list)
+    orphans: list[Span] = field(default_factory=list)
+
+
+def parse_sentry(items: list[EnvelopeItem], *, max_size: int) -> Parsed:
+    """An envelope's `transaction` and `span` items. One too big is refused (the SDK sees
+    why); one without trace ids or times is skipped and logged, as Relay drops an invalid item,
+    so the error events of the same envelope are not refused with it
+    (docs/performance.md#sentry)."""
+    out = Parsed()
+    for item in items:
+        if item.type not in ("transaction", "span"):
+            continue
+        if len(item.payload) > max_size:
+            raise PayloadTooLarge(f"{item.type} item exceeds 1 MiB")
         try:
-            out.append(parse_transaction(event.load_event_json(payload)))
+            payload = event.load_event_json(item.payload)
+            if item.type == "transaction":
+                out.transactions.append(parse_transaction(payload))
+            else:
+                txs, orphans = parse_span_item(payload)
+                out.transactions.extend(txs)
+                out.orphans.extend(orphans)
         except BadRequest as exc:
-            log.info("invalid transaction item skipped: %s", exc.message)
+            log.info("invalid %s item skipped: %s", item.type, exc.message)
     return out
 
 

@@ -132,3 +132,59 @@ def _event_id(value: object) -> str | None:
         text = value.replace("-", "").lower()
         return text if all(c in "0123456789abcdef" for c in text) else None
     return None
+
+
+def _attributes(raw: dict[str, Any]) -> dict[str, Any]:
+    """Span v2 `attributes` (`{"k": {"value": v, "type": t}}`) or v1 `data` as plain values."""
+    attrs = raw.get("attributes")
+    if isinstance(attrs, dict):
+        return {k: v.get("value") for k, v in attrs.items() if isinstance(v, dict)}
+    data = raw.get("data")
+    return data if isinstance(data, dict) else {}
+
+
+def parse_span_item(payload: object) -> tuple[list[Transaction], list[Span]]:
+    """A `span` item, as `@sentry/node` 10+ streams them: `{"version": 2, "items": [...]}`
+    (or one span object). Segment spans (`is_segment`) are transactions; the other spans hang
+    off their segment when it is in the same item, else are kept as spans of their trace."""
+    raws = payload.get("items") if isinstance(payload, dict) and "items" in payload else [payload]
+    segments: dict[str, Transaction] = {}
+    children: list[tuple[str | None, Span]] = []
+    for raw in raws if isinstance(raws, list) else []:
+        if not isinstance(raw, dict) or (trace_id := ids.trace_id(raw.get("trace_id"))) is None:
+            continue
+        attrs = _attributes(raw)
+        start = timestamp(raw.get("start_timestamp"))
+        end = timestamp(raw.get("end_timestamp", raw.get("timestamp")))
+        span_id = ids.span_id(raw.get("span_id"))
+        if start is None or end is None or span_id is None:
+            continue
+        duration = max(0.0, (end - start).total_seconds() * 1000)
+        name = _text(raw.get("name") or raw.get("description"), MAX_TEXT)
+        op = _text(attrs.get("sentry.op") or raw.get("op"))
+        status = _text(raw.get("status"), 50) or "ok"
+        parent = ids.span_id(raw.get("parent_span_id"))
+        if raw.get("is_segment") is True:
+            segments[span_id] = Transaction(
+                trace_id=trace_id, span_id=span_id, parent_span_id=parent,
+                name=_text(attrs.get("sentry.segment.name"), 500) or name[:500]
+                or "<unnamed transaction>",
+                op=op, status=status,
+                environment=_text(attrs.get("sentry.environment"), 100) or "production",
+                release=_text(attrs.get("sentry.release"), 250) or None,
+                started_at=start, duration_ms=duration, source="sentry",
+            )  # fmt: skip
+            continue
+        span = Span(
+            trace_id=trace_id, span_id=span_id, parent_span_id=parent, op=op, description=name,
+            status=status, started_at=start, duration_ms=duration, data=_code_data(attrs),
+        )  # fmt: skip
+        children.append((ids.span_id(attrs.get("sentry.segment.id")), span))
+    orphans = []
+    for segment, span in children:
+        owner = segments.get(segment) if segment else None
+        if owner is None:
+            orphans.append(span)
+        else:
+            owner.spans.append(span)
+    return list(segments.values()), orphans

@@ -43,7 +43,6 @@ from railguard.server.pipeline.writer import (
     WriterUnavailable,
 )
 from railguard.server.traces import ingest as traces_ingest
-from railguard.server.traces.model import Transaction
 from railguard.wire import models as w
 
 CORS = {
@@ -131,10 +130,15 @@ async def _store(request: web.Request, key: KeyInfo, processed: ProcessedEvent) 
         raise BadRequest("the event could not be stored; its id is in the server log") from None
 
 
-async def _store_transactions(request: web.Request, key: KeyInfo, txs: list[Transaction]) -> None:
+async def _store_transactions(
+    request: web.Request, key: KeyInfo, traces: traces_ingest.Parsed
+) -> None:
     """Performance data goes to its own writer (docs/performance.md); answered after COMMIT."""
     try:
-        await traces_ingest.store(request.app, key.project_id, txs, received_at=_now())
+        await traces_ingest.store(
+            request.app, key.project_id, traces.transactions, orphans=traces.orphans,
+            received_at=_now(),
+        )  # fmt: skip
     except WriterOverloaded:
         raise _RateLimited(2, "overloaded") from None
     except WriterUnavailable:
@@ -230,15 +234,12 @@ async def _envelope(request: web.Request, reader: BodyReader) -> web.Response:
             headers=request.headers, query=request.query, envelope_dsn=dsn
         )
     event_id = envelope.normalize_event_id(parsed.headers.get("event_id"))
-    # sessions, spans, attachments, client reports and unknown items are skipped
+    # sessions, attachments, client reports and unknown items are skipped
     events = [item for item in parsed.items if item.type == "event"]
     for item in events:
         if len(item.payload) > settings.max_event_size:
             raise PayloadTooLarge("event exceeds 1 MiB")
-    transactions = traces_ingest.parse_sentry(
-        [i.payload for i in parsed.items if i.type == "transaction"],
-        max_size=settings.max_event_size,
-    )
+    traces = traces_ingest.parse_sentry(parsed.items, max_size=settings.max_event_size)
     # The limit counts events: the excess of an envelope is refused with a 429 (after the
     # admitted ones are stored; a retry of the whole envelope is harmless, ids are deduplicated).
     granted = await _admit(request, key, len(events))
@@ -249,7 +250,7 @@ async def _envelope(request: web.Request, reader: BodyReader) -> web.Response:
         )  # fmt: skip
         await _store(request, key, processed)
         event_id = processed.event_id
-    await _store_transactions(request, key, transactions)
+    await _store_transactions(request, key, traces)
     if granted < len(events):
         raise _RateLimited(request.app[RATE_LIMITER].retry_after(), "key_quota")
     return _json({"id": event_id} if event_id else {})
@@ -271,9 +272,9 @@ async def _sentry_store_body(request: web.Request) -> web.Response:
     )  # fmt: skip
     payload = event.load_event_json(decompress.decode_legacy_store_body(body))
     if payload.get("type") == "transaction":
-        txs = [traces_ingest.parse_transaction(payload)]
-        await _store_transactions(request, key, txs)
-        return _json({"id": txs[0].event_id} if txs[0].event_id else {})
+        tx = traces_ingest.parse_transaction(payload)
+        await _store_transactions(request, key, traces_ingest.Parsed([tx]))
+        return _json({"id": tx.event_id} if tx.event_id else {})
     processed = process_sentry_event(
         payload, envelope_headers=None, received_at=_now(), client_ip=request.remote,
         path_rules=_path_rules(key),
