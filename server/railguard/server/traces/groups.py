@@ -9,6 +9,7 @@ group; a URL path `/orders/42` becomes `/orders/?`.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 MAX_GROUP = 200
 _UUID = re.compile(
@@ -21,6 +22,7 @@ _LIST = re.compile(r"\?(?:\s*,\s*\?)+")
 _SPACE = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=8192)
 def normalize(description: str) -> str:
     text = _UUID.sub("?", description)
     text = _HEX.sub("?", text)

@@ -94,10 +94,15 @@ def span_columns(
 ) -> dict[str, list[Any]]:
     cols: dict[str, list[Any]] = {name: [] for name in _SPAN_COLUMNS}
 
+    trace_uuids: dict[str, Any] = {}
+
     def put(project_id: int, span: Span, tx_start: datetime, segment: str | None) -> None:
+        trace = trace_uuids.get(span.trace_id)
+        if trace is None:
+            trace = trace_uuids[span.trace_id] = ids.trace_uuid(span.trace_id)
         cols["project_ids"].append(project_id)
         cols["tx_started_ats"].append(tx_start)
-        cols["trace_ids"].append(ids.trace_uuid(span.trace_id))
+        cols["trace_ids"].append(trace)
         cols["span_ids"].append(ids.span_int(span.span_id))
         cols["parent_span_ids"].append(
             ids.span_int(span.parent_span_id) if span.parent_span_id else None

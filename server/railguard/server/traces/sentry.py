@@ -74,6 +74,7 @@ _KEPT_DATA = (
     "code.filepath", "code.function", "code.lineno", "code.namespace", "db.system",
     "http.method", "http.request.method", "http.response.status_code", "server.address",
 )  # fmt: skip
+_KEPT_SET = frozenset(_KEPT_DATA)
 
 
 def _code_data(value: object) -> dict[str, Any] | None:
@@ -81,7 +82,9 @@ def _code_data(value: object) -> dict[str, Any] | None:
     the rest (thread ids, SDK internals) would double the bytes per span."""
     if not isinstance(value, dict):
         return None
-    kept = {k: value[k] for k in _KEPT_DATA if isinstance(value.get(k), str | int | float)}
+    kept = {
+        k: value[k] for k in value.keys() & _KEPT_SET if isinstance(value[k], str | int | float)
+    }
     return kept or None
 
 
