@@ -71,7 +71,7 @@ async def route_detail(request: web.Request) -> web.Response:
 
 async def trace_waterfall(request: web.Request) -> web.Response:
     project = await membership(request)
-    trace_id = ids.trace_id(request.match_info["trace_id"])
+    trace_id = ids.trace_id(request.match_info["trace"])
     if trace_id is None:
         raise NotFound("No such trace.")
     found = await read.trace(request.app[POOL], project_id=project.project_id, trace_hex=trace_id)
@@ -98,7 +98,7 @@ ENDPOINTS = [
              "time, and its kept request snapshots.", response=t.RouteDetail, errors=(404, 422),
              query=(QueryParam("route", "The transaction name.", required=True), _ENV, _WIN,
                     QueryParam("resolution", "minute, hour or day (default: by window)."))),
-    Endpoint("GET", f"{_P}/traces/{{trace_id}}", trace_waterfall, "trace_waterfall",
+    Endpoint("GET", f"{_P}/traces/{{trace}}", trace_waterfall, "trace_waterfall",
              "A trace as a waterfall: transactions and spans with offsets and depth, and the "
              "error events of the trace.", response=t.Waterfall, errors=(404,)),
 ]
