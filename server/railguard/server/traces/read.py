@@ -14,6 +14,11 @@ from railguard.server.traces.rows import truncate
 from railguard.wire import traces as t
 
 QS = (0.5, 0.95, 0.99)
+WINDOWS = {
+    "1h": timedelta(hours=1), "6h": timedelta(hours=6), "24h": timedelta(hours=24),
+    "7d": timedelta(days=7), "14d": timedelta(days=14), "30d": timedelta(days=30),
+    "90d": timedelta(days=90),
+}  # fmt: skip
 SORTS = {
     "p95": lambda r: (r.p95_ms or 0.0, r.count),
     "p99": lambda r: (r.p99_ms or 0.0, r.count),

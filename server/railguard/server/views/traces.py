@@ -16,20 +16,15 @@ from railguard.server.keys import POOL
 from railguard.server.traces import ids, read
 from railguard.wire import traces as t
 
-_WINDOWS = {
-    "1h": timedelta(hours=1), "6h": timedelta(hours=6), "24h": timedelta(hours=24),
-    "7d": timedelta(days=7), "14d": timedelta(days=14), "30d": timedelta(days=30),
-    "90d": timedelta(days=90),
-}  # fmt: skip
 _RESOLUTIONS = ("minute", "hour", "day")
 _MAX_POINTS = 2_000
 
 
 def _window(request: web.Request) -> timedelta:
     value = request.query.get("window", "24h")
-    if value not in _WINDOWS:
-        raise Invalid(f"window must be one of {', '.join(_WINDOWS)}.")
-    return _WINDOWS[value]
+    if value not in read.WINDOWS:
+        raise Invalid(f"window must be one of {', '.join(read.WINDOWS)}.")
+    return read.WINDOWS[value]
 
 
 def _environment(request: web.Request) -> str | None:
