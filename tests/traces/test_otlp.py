@@ -4,6 +4,7 @@ the accepted key forms, and bad bodies refused with a clear 400 and nothing stor
 from __future__ import annotations
 
 import asyncio
+import gzip
 import time
 from pathlib import Path
 from typing import Any
@@ -186,3 +187,19 @@ async def test_resent_export_is_stored_and_counted_once(client: Client, api: Api
     )
     (row,) = (await resp.json())["items"]
     assert row["count"] == 1
+
+
+async def test_gzipped_otlp_json_is_accepted(client: Client, api: Api) -> None:
+    owner, project, key = await _project(api)
+    trace = "5b8efff798038103d269b633813fc611"
+    body = gzip.compress(_json_export(trace, [{"spanId": "e" * 16, "name": "GET /gz", "kind": 2}]))
+    resp = await client.post(
+        "/v1/traces", data=body,
+        headers={"X-Railguard-Key": key, "Content-Type": "application/json",
+                 "Content-Encoding": "gzip"},
+    )  # fmt: skip
+    assert resp.status == 200, await resp.text()
+    resp = await client.get(
+        f"/api/v1/projects/{project['id']}/traces/{trace}", headers=owner.headers
+    )
+    assert [i["name"] for i in (await resp.json())["items"]] == ["GET /gz"]
