@@ -47,6 +47,7 @@ from bench.uptime_scenarios import (
     scenario_uptime_alert,
     scenario_uptime_schedule,
 )
+from bench.trace_scenarios import scenario_traces
 from bench.web_scenarios import scenario_web_lists
 
 
@@ -118,6 +119,8 @@ async def _scenarios(args: argparse.Namespace, run: Run, db_url: str, say: Any) 
         ("web incident list and search on 100k incidents / 5M events",
          lambda: scenario_web_lists(run, backend, db_url)),
         ("language server: placement", lambda: _sync(scenario_placement, run)),
+        ("performance data: transactions, routes table, route chart",
+         lambda: scenario_traces(run, backend, db_url)),
         ("language server: memory",
          lambda: scenario_lsp_memory(run, backend, run.work / "seeded-repo")),
     ]  # fmt: skip

@@ -10,6 +10,8 @@ from typing import Any
 
 import asyncpg
 
+from bench.trace_scenarios import rows as trace_rows
+
 TARGETS = {
     "ingest_small_eps": 1500,
     "ingest_large_eps": 300,
@@ -159,6 +161,7 @@ def table(results: dict[str, Any]) -> str:
             f"edit->publish {mem['edit_to_publish_ms']} ms (debounce {mem['debounce_ms']:.0f})",
             "< 100 MB", met(mem["rss_mib"] * 1.048576 < TARGETS["lsp_rss_mib"]),
         ))  # fmt: skip
+    rows += trace_rows(r)
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     head = ("scenario", "result", "beside the ceilings / notes", "target", "")
     widths = [max(w, len(h)) for w, h in zip(widths, head, strict=True)]

@@ -11,6 +11,7 @@ import zlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import asyncpg
 import brotli
 import orjson
 import pytest
@@ -232,11 +233,30 @@ async def test_legacy_store_endpoint(
     assert incident["error_type"] == "KeyError"
 
 
-async def test_store_transaction_is_accepted_and_not_stored(ctx: Ctx, database_url: str) -> None:
+async def test_store_transaction_is_stored_apart_from_events(ctx: Ctx, database_url: str) -> None:
+    tx = {
+        "type": "transaction", "event_id": event_id(), "transaction": "GET /", "spans": [],
+        "start_timestamp": 1_800_000_000.0, "timestamp": 1_800_000_000.25,
+        "contexts": {"trace": {"trace_id": "a" * 32, "span_id": "b" * 16, "op": "http.server"}},
+    }  # fmt: skip
+    resp = await ctx.client.post(
+        f"/api/{ctx.pid}/store/", data=orjson.dumps(tx), headers=ctx.auth()
+    )
+    assert resp.status == 200, await resp.text()
+    assert await resp.json() == {"id": tx["event_id"]}
+    assert await event_count(database_url) == 0
+    conn = await asyncpg.connect(database_url)
+    try:
+        assert await conn.fetchval("SELECT duration_ms FROM transactions") == 250.0
+    finally:
+        await conn.close()
+
+
+async def test_store_transaction_without_trace_context_is_a_400(ctx: Ctx) -> None:
     body = orjson.dumps({"type": "transaction", "event_id": event_id(), "spans": []})
     resp = await ctx.client.post(f"/api/{ctx.pid}/store/", data=body, headers=ctx.auth())
-    assert resp.status == 200
-    assert await event_count(database_url) == 0
+    assert resp.status == 400
+    assert resp.headers["X-Sentry-Error"] == "transaction without contexts.trace"
 
 
 async def test_envelope_header_event_id_wins_and_dashed_ids_normalise(ctx: Ctx) -> None:

@@ -33,6 +33,7 @@ from railguard.server.pipeline.writer import EventWriter
 from railguard.server.proxies import trusted_proxy_middleware
 from railguard.server.security import password_hasher
 from railguard.server.settings import Settings
+from railguard.server.traces import runtime as traces_runtime
 from railguard.server.uptime.builtin import BuiltinAgent
 from railguard.server.views import (
     accounts,
@@ -41,10 +42,12 @@ from railguard.server.views import (
     incidents,
     ingest,
     live,
+    otlp,
     projects,
     triage,
 )
 from railguard.server.views import agent_api as uptime_agent_api
+from railguard.server.views import traces as traces_views
 from railguard.server.views import uptime as uptime_views
 from railguard.server.web.setup import setup_web
 
@@ -62,6 +65,7 @@ def all_endpoints() -> list[Endpoint]:
         *alerts.ENDPOINTS,
         *uptime_views.ENDPOINTS,
         *uptime_agent_api.ENDPOINTS,
+        *traces_views.ENDPOINTS,
     ]
 
 
@@ -83,6 +87,8 @@ def setup_routes(app: web.Application, endpoints: list[Endpoint], path_prefix: s
             path = prefix + r"/{lead:/*}api{s1:/+}{project_id:\d+}{s2:/+}" + name + "{tail:/*}"
             app.router.add_post(path, handler)
             app.router.add_route("OPTIONS", path, ingest.preflight)
+    # OpenTelemetry's OTLP/HTTP trace export, at the collector's standard path.
+    app.router.add_post("/v1/traces", otlp.traces, name="otlp_traces")
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -167,6 +173,7 @@ def create_app(settings: Settings) -> web.Application:
     app[AUTHENTICATORS] = DEFAULT_AUTHENTICATORS
     edge.install(app)
     app.cleanup_ctx.append(_database)
+    traces_runtime.install(app)
     app.cleanup_ctx.append(_uptime)
     app.on_shutdown.append(_end_streams)
     setup_routes(app, all_endpoints(), urlsplit(settings.public_base).path.rstrip("/"))

@@ -109,6 +109,16 @@ class Settings(BaseSettings):
     )
     uptime_maintenance_every: float = Field(default=5.0, gt=0)
 
+    # Performance data (docs/performance.md): raw transactions and spans are kept for less time
+    # than the per-route metrics built from them.
+    trace_raw_retention_days: int = Field(default=14, ge=1)
+    trace_minute_retention_days: int = Field(default=7, ge=1)
+    trace_aggregate_retention_days: int = Field(default=400, ge=1)
+    trace_snapshot_slow_ms: float = Field(
+        default=1000.0, ge=0, description="A transaction this slow (or failed) may keep a snapshot."
+    )
+    trace_snapshots_per_route_minute: int = Field(default=5, ge=0)
+
     # Alerts: outgoing mail and the dispatcher (docs/alerts.md).
     smtp_host: str | None = Field(default=None, description="SMTP server; unset: no email.")
     smtp_port: int = Field(default=587, ge=1, le=65535)

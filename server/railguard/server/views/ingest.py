@@ -42,6 +42,7 @@ from railguard.server.pipeline.writer import (
     WriterOverloaded,
     WriterUnavailable,
 )
+from railguard.server.traces import ingest as traces_ingest
 from railguard.wire import models as w
 
 CORS = {
@@ -127,6 +128,23 @@ async def _store(request: web.Request, key: KeyInfo, processed: ProcessedEvent) 
         raise _RateLimited(5, "unavailable") from None
     except EventRejected:
         raise BadRequest("the event could not be stored; its id is in the server log") from None
+
+
+async def _store_transactions(
+    request: web.Request, key: KeyInfo, traces: traces_ingest.Parsed
+) -> None:
+    """Performance data goes to its own writer (docs/performance.md); answered after COMMIT."""
+    try:
+        await traces_ingest.store(
+            request.app, key.project_id, traces.transactions, orphans=traces.orphans,
+            received_at=_now(),
+        )  # fmt: skip
+    except WriterOverloaded:
+        raise _RateLimited(2, "overloaded") from None
+    except WriterUnavailable:
+        raise _RateLimited(5, "unavailable") from None
+    except EventRejected:
+        raise BadRequest("the transaction could not be stored; see the server log") from None
 
 
 def _now() -> datetime:
@@ -216,11 +234,12 @@ async def _envelope(request: web.Request, reader: BodyReader) -> web.Response:
             headers=request.headers, query=request.query, envelope_dsn=dsn
         )
     event_id = envelope.normalize_event_id(parsed.headers.get("event_id"))
-    # transactions, sessions, spans, attachments, client reports and unknown items are skipped
+    # sessions, attachments, client reports and unknown items are skipped
     events = [item for item in parsed.items if item.type == "event"]
     for item in events:
         if len(item.payload) > settings.max_event_size:
             raise PayloadTooLarge("event exceeds 1 MiB")
+    traces = traces_ingest.parse_sentry(parsed.items, max_size=settings.max_event_size)
     # The limit counts events: the excess of an envelope is refused with a 429 (after the
     # admitted ones are stored; a retry of the whole envelope is harmless, ids are deduplicated).
     granted = await _admit(request, key, len(events))
@@ -232,6 +251,7 @@ async def _envelope(request: web.Request, reader: BodyReader) -> web.Response:
         )  # fmt: skip
         await _store(request, key, processed)
         event_id = processed.event_id
+    await _store_transactions(request, key, traces)
     if granted < len(events):
         raise _RateLimited(request.app[RATE_LIMITER].retry_after(), "key_quota")
     return _json({"id": event_id} if event_id else {})
@@ -253,7 +273,9 @@ async def _sentry_store_body(request: web.Request) -> web.Response:
     )  # fmt: skip
     payload = event.load_event_json(decompress.decode_legacy_store_body(body))
     if payload.get("type") == "transaction":
-        return _json({})
+        tx = traces_ingest.parse_transaction(payload)
+        await _store_transactions(request, key, traces_ingest.Parsed([tx]))
+        return _json({"id": tx.event_id} if tx.event_id else {})
     processed = process_sentry_event(
         payload, envelope_headers=None, received_at=_now(), client_ip=request.remote,
         path_rules=_path_rules(key), scrub_policy=key.scrub_policy,

@@ -16,6 +16,7 @@ from railguard.server.web import (
     incident_lists,
     incident_page,
     monitor_pages,
+    performance_pages,
     project_pages,
 )
 
@@ -41,8 +42,11 @@ def setup_web(app: web.Application) -> None:
         auto_reload=False,  # templates ship with the package; no stat() per render
     )
     env.filters["ago"] = _ago
-    for module in (account_pages, project_pages, incident_lists, incident_page, monitor_pages,
-                   alert_pages):  # fmt: skip
+    page_modules = (
+        account_pages, project_pages, incident_lists, incident_page, monitor_pages, alert_pages,
+        performance_pages,
+    )  # fmt: skip
+    for module in page_modules:
         for method, path, handler in module.ROUTES:
             app.router.add_route(method, path, guard.page(handler))
     app.router.add_static("/static/", _HERE / "static", name="static")
