@@ -42,12 +42,12 @@ from bench.ingest_scenarios import (
 )
 from bench.poison import scenario_writer_poison
 from bench.report import machine, table
+from bench.trace_scenarios import scenario_traces
 from bench.uptime_scenarios import (
     scenario_dispatch_throughput,
     scenario_uptime_alert,
     scenario_uptime_schedule,
 )
-from bench.trace_scenarios import scenario_traces
 from bench.web_scenarios import scenario_web_lists
 
 
