@@ -25,6 +25,7 @@ from railguard.server.keys import (
     SETTINGS,
     WRITER,
 )
+from railguard.server.logs import runtime as logs_runtime
 from railguard.server.openapi import ENDPOINTS_KEY
 from railguard.server.pipeline.keycache import KeyCache
 from railguard.server.pipeline.live import LiveHub
@@ -37,11 +38,14 @@ from railguard.server.uptime.builtin import BuiltinAgent
 from railguard.server.views import (
     accounts,
     alerts,
+    crons,
     health,
     incidents,
     ingest,
     live,
+    logs,
     projects,
+    release_health,
     triage,
 )
 from railguard.server.views import agent_api as uptime_agent_api
@@ -62,6 +66,9 @@ def all_endpoints() -> list[Endpoint]:
         *alerts.ENDPOINTS,
         *uptime_views.ENDPOINTS,
         *uptime_agent_api.ENDPOINTS,
+        *logs.ENDPOINTS,
+        *release_health.ENDPOINTS,
+        *crons.ENDPOINTS,
     ]
 
 
@@ -168,6 +175,7 @@ def create_app(settings: Settings) -> web.Application:
     edge.install(app)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_uptime)
+    app.cleanup_ctx.append(logs_runtime.lifecycle)
     app.on_shutdown.append(_end_streams)
     setup_routes(app, all_endpoints(), urlsplit(settings.public_base).path.rstrip("/"))
     return app

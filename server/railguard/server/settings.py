@@ -109,6 +109,12 @@ class Settings(BaseSettings):
     )
     uptime_maintenance_every: float = Field(default=5.0, gt=0)
 
+    # Logs, release health, cron monitors (docs/logs-and-health.md).
+    log_retention_days: int = Field(default=30, ge=1)
+    telemetry_maintenance_every: float = Field(
+        default=15.0, gt=0, description="Seconds between cron monitor checks."
+    )
+
     # Alerts: outgoing mail and the dispatcher (docs/alerts.md).
     smtp_host: str | None = Field(default=None, description="SMTP server; unset: no email.")
     smtp_port: int = Field(default=587, ge=1, le=65535)
