@@ -30,7 +30,7 @@ Client = TestClient[Any, Any]
 # Reachable without a user, on purpose. Adding to this set is a decision, not a default.
 # The uptime agent's two endpoints take no user: they check the agent's own key
 # (tests/uptime/test_uptime_agent.py refuses unknown and revoked keys).
-PUBLIC = {"signup", "login", "health", "openapi", "agent_claim", "agent_results", "otlp_logs"}
+PUBLIC = {"signup", "login", "health", "openapi", "agent_claim", "agent_results"}
 
 AUTHENTICATED = [e for e in all_endpoints() if e.authenticated]
 

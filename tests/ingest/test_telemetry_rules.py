@@ -103,3 +103,13 @@ def test_missed_ticks_are_the_expected_times_past_their_margin() -> None:
 def test_unusable_monitor_configs_are_refused(config: object) -> None:
     with pytest.raises(BadRequest):
         monitor_config(config)
+
+
+def test_an_otel_log_item_is_one_record_with_otlp_json_values() -> None:
+    payload = {"timestamp": 1764670000, "severity_number": 21, "body": {"stringValue": "down"},
+               "attributes": [{"key": "retries", "value": {"intValue": "3"}}],
+               "trace_id": "5b8efff798038103d269b633813fc60c"}  # fmt: skip
+    (rec,) = sentry_log_item(orjson.dumps(payload), "otel_log", NOW)
+    assert (rec.level, rec.body, rec.attributes["retries"]) == ("fatal", "down", 3)
+    assert rec.trace_id == "5b8efff798038103d269b633813fc60c"
+    assert rec.occurred_at == datetime(2025, 12, 2, 10, 6, 40, tzinfo=UTC)

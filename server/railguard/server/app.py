@@ -82,6 +82,7 @@ def setup_routes(app: web.Application, endpoints: list[Endpoint], path_prefix: s
     # Native ingest: key in `X-Railguard-Key`, project optional in the path.
     app.router.add_post("/api/v1/events", ingest.native_event, name="native_event")
     app.router.add_post(r"/api/v1/events/{project_id:\d+}", ingest.native_event)
+    app.router.add_post("/v1/logs", logs.otlp_logs, name="otlp_logs")  # OTLP/HTTP's own path
     # Sentry SDKs: tolerate repeated and trailing slashes and the DSN's path prefix
     # (docs/sentry-protocol.md §1).
     prefixes = {""} | ({path_prefix} if path_prefix else set())

@@ -36,10 +36,13 @@ def encode_cursor(occurred_at: datetime, log_id: int) -> str:
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
-        when, _, log_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        return datetime.fromisoformat(when), int(log_id)
+        when, _, raw_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        at, log_id = datetime.fromisoformat(when), int(raw_id)
     except (ValueError, UnicodeError) as exc:
         raise Invalid("before is not a cursor this server gave.") from exc
+    if at.tzinfo is None or not 0 <= log_id < 2**63:
+        raise Invalid("before is not a cursor this server gave.")
+    return at, log_id
 
 
 def parse_time(query: Mapping[str, str], name: str) -> datetime | None:

@@ -37,7 +37,8 @@ async def _project_of_key(request: web.Request) -> int:
 
 
 async def otlp_logs(request: web.Request) -> web.Response:
-    """OTLP/HTTP logs: 200 with an `ExportLogsServiceResponse` once the records are committed."""
+    """OTLP/HTTP logs: 200 with an `ExportLogsServiceResponse` once the records are committed.
+    An ingest route like the envelope's, so not in the API document (its path is OTLP's)."""
     content_type = request.content_type
     if content_type not in (otlp.PROTOBUF, otlp.JSON):
         raise BadRequest(f"content type must be {otlp.PROTOBUF} or {otlp.JSON}")
@@ -99,13 +100,9 @@ async def discarded(request: web.Request) -> web.Response:
 _P = "/api/v1/projects/{project_id}"
 
 ENDPOINTS = [
-    Endpoint("POST", "/v1/logs", otlp_logs, "otlp_logs",
-             "OTLP/HTTP logs (protobuf or JSON) with a project's ingest key in "
-             "`X-Railguard-Key`, `X-Sentry-Auth` or `?sentry_key=`.",
-             authenticated=False, content_type="application/x-protobuf",
-             errors=(400, 401, 403, 413, 429)),
     Endpoint("GET", f"{_P}/logs", list_logs, "list_logs",
-             "Search a project's logs, newest first.", response=t.LogPage, errors=(404, 422),
+             "Search a project's logs, newest first.", response=t.LogPage,
+             errors=(400, 404, 422),
              query=(QueryParam("q", "Words or part of a word in the message."),
                     QueryParam("level", "Comma-separated: trace, debug, info, warn, error, "
                                "fatal."),
