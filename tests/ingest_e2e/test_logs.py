@@ -98,6 +98,7 @@ async def test_sentry_sdk_logs_are_stored_searchable_and_linked_to_the_incident(
     assert info["environment"] == "staging" and info["release"] == "shop@1.2.3"
     assert info["attributes"]["sentry.message.template"] == "charging invoice {number}"
     assert by_body["card declined for invoice 42"]["level"] == "warn"
+    assert by_body["card declined for invoice 42"]["logger"] == "shop.billing"
     assert by_body["lookup failed: missing invoice"]["level"] == "error"
     assert len(info["trace_id"]) == 32
 

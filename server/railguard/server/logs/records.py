@@ -131,7 +131,7 @@ def sentry_log(entry: Any, received_at: datetime) -> LogRecord:
         span_id=hex_id(entry.get("span_id"), 16),
         environment=_attr_text(attrs.get("sentry.environment")),
         release=_attr_text(attrs.get("sentry.release")),
-        logger=_attr_text(attrs.get("logger.name") or attrs.get("sentry.origin")),
+        logger=_attr_text(attrs.get("logger.name")),
         attributes=bounded(attrs),
     )
 
