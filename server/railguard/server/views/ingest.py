@@ -217,7 +217,7 @@ async def _envelope(request: web.Request, reader: BodyReader) -> web.Response:
             headers=request.headers, query=request.query, envelope_dsn=dsn
         )
     event_id = envelope.normalize_event_id(parsed.headers.get("event_id"))
-    # Logs, client reports, and counts of unsupported items (docs/logs-and-health.md).
+    # Logs, sessions, check-ins, client reports; other types counted (docs/logs-and-health.md).
     try:
         await envelope_items.store(request.app, key.project_id, parsed.items, _now())
     except envelope_items.StoreUnavailable:
