@@ -1,6 +1,6 @@
 """The periodic passes, run against the real database and event writer with a clock moved ahead:
 missed check-ins (several expected times at once, reported once even by two passes racing),
-an in_progress check-in past its max runtime, and log partitions past retention dropped."""
+an in_progress check-in past its max runtime, log partitions and release health past retention."""
 
 from __future__ import annotations
 
@@ -112,7 +112,17 @@ async def test_log_days_past_retention_are_dropped_whole(
     )  # fmt: skip
     resp = await ctx.send(envelope(("log", {"items": [{"body": "fresh", "level": "info"}]})))
     assert resp.status == 200
+    old_hour, fresh_hour = at, datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    for hour in (old_hour - timedelta(days=60), fresh_hour):
+        await sql(
+            database_url,
+            "INSERT INTO session_counts (project_id, release, environment, hour, started) "
+            "VALUES ($1, 'r', 'production', $2, 1)",
+            ctx.pid, hour,
+        )  # fmt: skip
     await maintain_partitions(pool, retention_days=30)
+    rows = await sql(database_url, "SELECT hour FROM session_counts")
+    assert [r[0] for r in rows] == [fresh_hour]
     names = {r[0] for r in await sql(database_url, "SELECT tablename FROM pg_tables "
                                                    "WHERE tablename LIKE 'logs_%'")}  # fmt: skip
     assert f"logs_{old_day:%Y%m%d}" not in names

@@ -28,6 +28,7 @@ TELEMETRY_WRITER: web.AppKey[TelemetryWriter] = web.AppKey("telemetry_writer")
 _PARTITION_LOCK = 0x6C6F6773  # "logs": any constant shared by every process
 _DAYS_AHEAD = 3
 _BATCH = 5_000
+HEALTH_KEEP = timedelta(days=91)  # the release-health API's longest window is 90 days
 
 
 async def maintain_partitions(pool: asyncpg.Pool, retention_days: int) -> None:
@@ -44,6 +45,10 @@ async def maintain_partitions(pool: asyncpg.Pool, retention_days: int) -> None:
             conn, cutoff=datetime(before.year, before.month, before.day, tzinfo=UTC), batch=_BATCH
         )
         await queries.delete_discarded_before(conn, before=before)
+        cutoff = datetime(before.year, before.month, before.day, tzinfo=UTC)
+        await queries.delete_old_health(
+            conn, health_before=datetime.now(UTC) - HEALTH_KEEP, checkins_before=cutoff
+        )
         if dropped:
             log.info("logs: dropped %d partitions past retention", dropped)
 

@@ -68,3 +68,9 @@ FROM logs
 WHERE project_id = :project_id AND trace_id = ANY(:trace_ids::text[])
 ORDER BY occurred_at DESC, id DESC
 LIMIT :limit;
+
+-- name: delete_old_health!
+-- Release health older than the API's longest window, and cron check-ins past retention.
+WITH counts AS (DELETE FROM session_counts WHERE hour < :health_before),
+     users AS (DELETE FROM session_users WHERE last_seen < :health_before)
+DELETE FROM cron_checkins WHERE started_at < :checkins_before;
