@@ -98,7 +98,9 @@ def test_missed_ticks_are_the_expected_times_past_their_margin() -> None:
      {"schedule": {"type": "interval", "value": 0, "unit": "minute"}},
      {"schedule": {"type": "interval", "value": 5, "unit": "fortnight"}},
      {"schedule": {"type": "crontab", "value": "* * * * *"}, "timezone": "Mars/Olympus"},
-     {"schedule": {"type": "crontab", "value": "* * * * *"}, "checkin_margin": -1}],
+     {"schedule": {"type": "crontab", "value": "* * * * *"}, "checkin_margin": -1},
+     {"schedule": {"type": "crontab", "value": "0 0 30 2 *"}},  # never comes round
+     {"schedule": {"type": "interval", "value": 1_000_000, "unit": "week"}}],
 )  # fmt: skip
 def test_unusable_monitor_configs_are_refused(config: object) -> None:
     with pytest.raises(BadRequest):

@@ -16,7 +16,8 @@ from croniter import croniter
 from railguard.server.errors import BadRequest
 
 STATUSES = ("in_progress", "ok", "error")
-UNITS = ("minute", "hour", "day", "week", "month", "year")
+UNITS = {"minute": 1, "hour": 60, "day": 1440, "week": 10080, "month": 43200, "year": 525600}
+MAX_INTERVAL = 10 * 525600  # minutes: a schedule sparser than once in ten years is a typo
 DEFAULT_MARGIN = 1  # minutes
 DEFAULT_MAX_RUNTIME = 30  # minutes
 
@@ -65,6 +66,8 @@ def monitor_config(raw: Any) -> MonitorConfig:
             raise BadRequest("an interval schedule needs a positive integer value")
         if unit not in UNITS:
             raise BadRequest(f"schedule.unit must be one of {list(UNITS)}")
+        if value * UNITS[unit] > MAX_INTERVAL:
+            raise BadRequest("an interval schedule must be at most ten years")
         text = f"{value} {unit}"
     else:
         raise BadRequest("schedule.type must be crontab or interval")
@@ -73,6 +76,10 @@ def monitor_config(raw: Any) -> MonitorConfig:
         ZoneInfo(tz) if isinstance(tz, str) and len(tz) < 64 else ZoneInfo("")
     except (ZoneInfoNotFoundError, ValueError):
         raise BadRequest("timezone is not an IANA time zone") from None
+    try:  # a valid expression may never match (the 30th of February)
+        next_expected(kind, text, tz, datetime.now(UTC))
+    except (ValueError, OverflowError, KeyError):
+        raise BadRequest("the schedule never comes round") from None
     return MonitorConfig(
         schedule_type=kind, schedule=text, timezone=tz,
         checkin_margin=_minutes(raw.get("checkin_margin"), DEFAULT_MARGIN, 0),
