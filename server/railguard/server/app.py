@@ -25,6 +25,7 @@ from railguard.server.keys import (
     SETTINGS,
     WRITER,
 )
+from railguard.server.logs import runtime as logs_runtime
 from railguard.server.openapi import ENDPOINTS_KEY
 from railguard.server.pipeline.keycache import KeyCache
 from railguard.server.pipeline.live import LiveHub
@@ -38,12 +39,15 @@ from railguard.server.uptime.builtin import BuiltinAgent
 from railguard.server.views import (
     accounts,
     alerts,
+    crons,
     health,
     incidents,
     ingest,
     live,
     otlp,
+    logs,
     projects,
+    release_health,
     triage,
 )
 from railguard.server.views import agent_api as uptime_agent_api
@@ -66,6 +70,9 @@ def all_endpoints() -> list[Endpoint]:
         *uptime_views.ENDPOINTS,
         *uptime_agent_api.ENDPOINTS,
         *traces_views.ENDPOINTS,
+        *logs.ENDPOINTS,
+        *release_health.ENDPOINTS,
+        *crons.ENDPOINTS,
     ]
 
 
@@ -79,6 +86,7 @@ def setup_routes(app: web.Application, endpoints: list[Endpoint], path_prefix: s
     # Native ingest: key in `X-Railguard-Key`, project optional in the path.
     app.router.add_post("/api/v1/events", ingest.native_event, name="native_event")
     app.router.add_post(r"/api/v1/events/{project_id:\d+}", ingest.native_event)
+    app.router.add_post("/v1/logs", logs.otlp_logs, name="otlp_logs")  # OTLP/HTTP's own path
     # Sentry SDKs: tolerate repeated and trailing slashes and the DSN's path prefix
     # (docs/sentry-protocol.md §1).
     prefixes = {""} | ({path_prefix} if path_prefix else set())
@@ -175,6 +183,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_database)
     traces_runtime.install(app)
     app.cleanup_ctx.append(_uptime)
+    app.cleanup_ctx.append(logs_runtime.lifecycle)
     app.on_shutdown.append(_end_streams)
     setup_routes(app, all_endpoints(), urlsplit(settings.public_base).path.rstrip("/"))
     return app

@@ -118,6 +118,11 @@ class Settings(BaseSettings):
         default=1000.0, ge=0, description="A transaction this slow (or failed) may keep a snapshot."
     )
     trace_snapshots_per_route_minute: int = Field(default=5, ge=0)
+    # Logs, release health, cron monitors (docs/logs-and-health.md).
+    log_retention_days: int = Field(default=30, ge=1)
+    telemetry_maintenance_every: float = Field(
+        default=15.0, gt=0, description="Seconds between cron monitor checks."
+    )
 
     # Alerts: outgoing mail and the dispatcher (docs/alerts.md).
     smtp_host: str | None = Field(default=None, description="SMTP server; unset: no email.")

@@ -33,6 +33,7 @@ from railguard.server.ingest.process import (
     process_sentry_event,
 )
 from railguard.server.keys import INFLATE_BUDGET, KEY_CACHE, RATE_LIMITER, SETTINGS, WRITER
+from railguard.server.logs import envelope_items
 from railguard.server.pipeline.batch import Submission
 from railguard.server.pipeline.keycache import KeyInfo
 from railguard.server.pipeline.ratelimit import sentry_rate_limit_headers
@@ -234,7 +235,11 @@ async def _envelope(request: web.Request, reader: BodyReader) -> web.Response:
             headers=request.headers, query=request.query, envelope_dsn=dsn
         )
     event_id = envelope.normalize_event_id(parsed.headers.get("event_id"))
-    # sessions, attachments, client reports and unknown items are skipped
+    # Logs, sessions, check-ins, client reports; other types counted (docs/logs-and-health.md).
+    try:
+        await envelope_items.store(request.app, key.project_id, parsed.items, _now())
+    except envelope_items.StoreUnavailable:
+        raise _RateLimited(5, "unavailable") from None
     events = [item for item in parsed.items if item.type == "event"]
     for item in events:
         if len(item.payload) > settings.max_event_size:

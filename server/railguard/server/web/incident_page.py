@@ -14,6 +14,7 @@ from railguard.server.db import queries
 from railguard.server.errors import Invalid
 from railguard.server.http import int_param
 from railguard.server.keys import POOL, SETTINGS
+from railguard.server.logs import search as log_search
 from railguard.server.web import guard, links
 from railguard.server.web.charts import bar_chart
 
@@ -82,6 +83,8 @@ async def incident_page(request: web.Request) -> web.StreamResponse:
          "hourly": bar_chart(facts.hourly, width=240, height=48),
          "daily": bar_chart(facts.daily, width=240, height=48), "facts": facts,
          "events": page, "event": event,
+         "logs": await log_search.incident_logs(pool, user_id=session.user_id,
+                                                incident_id=incident_id, limit=20),
          "members": await projects.list_members(pool, row["project_id"]),
          "comments": await triage.list_comments(pool, user_id=session.user_id,
                                                 incident_id=incident_id),

@@ -18,6 +18,7 @@ from railguard.server.web import (
     monitor_pages,
     performance_pages,
     project_pages,
+    telemetry_pages,
 )
 
 _HERE = Path(__file__).parent
@@ -44,7 +45,7 @@ def setup_web(app: web.Application) -> None:
     env.filters["ago"] = _ago
     page_modules = (
         account_pages, project_pages, incident_lists, incident_page, monitor_pages, alert_pages,
-        performance_pages,
+        performance_pages, telemetry_pages,
     )  # fmt: skip
     for module in page_modules:
         for method, path, handler in module.ROUTES:

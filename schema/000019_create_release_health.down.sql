@@ -1,0 +1,2 @@
+DROP TABLE session_users;
+DROP TABLE session_counts;

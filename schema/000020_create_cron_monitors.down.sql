@@ -1,0 +1,2 @@
+DROP TABLE cron_checkins;
+DROP TABLE cron_monitors;

@@ -1,0 +1,1 @@
+"""Cron monitors: check-ins from SDKs, schedules, and missed/failed detection."""

@@ -1,0 +1,1 @@
+"""Release health: sessions counted per release, environment and hour."""
