@@ -41,6 +41,7 @@ from railguard.server.views import (
     incidents,
     ingest,
     live,
+    organizations,
     projects,
     triage,
 )
@@ -62,6 +63,7 @@ def all_endpoints() -> list[Endpoint]:
         *alerts.ENDPOINTS,
         *uptime_views.ENDPOINTS,
         *uptime_agent_api.ENDPOINTS,
+        *organizations.ENDPOINTS,
     ]
 
 

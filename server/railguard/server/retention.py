@@ -41,6 +41,7 @@ class Report:
     partitions_created: int = 0
     partitions_dropped: list[str] = field(default_factory=list)
     rows_deleted: int = 0
+    login_failures_pruned: int = 0
 
 
 def partition_end(name: str) -> datetime | None:
@@ -118,6 +119,7 @@ async def _pass(conn: Executor, retention_days: int, ahead_days: int) -> Report:
         report.rows_deleted += await _drain(
             queries.delete_project_events_before, conn, project_id=project_id, cutoff=cutoff
         )
+    report.login_failures_pruned = await queries.prune_login_failures(conn)
     if report.partitions_created or report.partitions_dropped or report.rows_deleted:
         log.info(
             "maintenance: %d partitions created, %d dropped (%s), %d old events deleted",

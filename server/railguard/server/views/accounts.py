@@ -18,11 +18,11 @@ def client_address(request: web.Request) -> str:
 
 async def signup(request: web.Request) -> web.Response:
     body = await parse_request(request, w.SignupRequest)
-    user = await accounts.create_user(
-        request.app[POOL], request.app[HASHER],
+    accepted = await accounts.sign_up(
+        request.app[POOL], request.app[HASHER], request.app[SETTINGS],
         email=body.email, password=body.password, display_name=body.display_name,
     )  # fmt: skip
-    return json_response(user, status=201)
+    return json_response(accepted, status=202)
 
 
 async def login(request: web.Request) -> web.Response:
@@ -32,7 +32,7 @@ async def login(request: web.Request) -> web.Response:
         request.app[POOL], request.app[HASHER],
         email=body.email, password=body.password, address=client_address(request),
         token_name=body.token_name,
-        max_per_account=settings.login_failures_per_account_per_hour,
+        max_per_pair=settings.login_failures_per_address_account_per_hour,
         max_per_address=settings.login_failures_per_address_per_hour,
     )  # fmt: skip
     return json_response(result, status=201)
@@ -67,9 +67,10 @@ async def revoke_token(request: web.Request) -> web.Response:
 
 
 ENDPOINTS = [
-    Endpoint("POST", "/api/v1/auth/signup", signup, "signup", "Create an account.",
-             request=w.SignupRequest, response=w.User, status=201, authenticated=False,
-             errors=(400, 409, 422)),
+    Endpoint("POST", "/api/v1/auth/signup", signup, "signup",
+             "Create an account (the same answer for a taken address).",
+             request=w.SignupRequest, response=w.SignupAccepted, status=202,
+             authenticated=False, errors=(400, 422)),
     Endpoint("POST", "/api/v1/auth/login", login, "login",
              "Check email and password and mint a personal API token.",
              request=w.LoginRequest, response=w.LoginResponse, status=201, authenticated=False,

@@ -20,7 +20,8 @@ _STATUSES = {"pending", "held", "delivered", "failed", "digested"}
 
 
 async def _member(request: web.Request, *, owner: bool = False) -> tuple[int, int]:
-    project = await membership(request, owner=owner)
+    """The caller and the project; `owner`: changes to the project's alerting (admins)."""
+    project = await membership(request, role="admin" if owner else "viewer")
     return request[USER].id, project.project_id
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from railguard.server.auth import USER, member_of, require_owner
+from railguard.server.auth import USER, at_least, member_of
 from railguard.server.endpoints import Endpoint, QueryParam
 from railguard.server.errors import Forbidden, Invalid
 from railguard.server.http import int_param, json_response, parse_request, query_limit
@@ -17,7 +17,7 @@ from railguard.wire import uptime as u
 
 async def create_monitor(request: web.Request) -> web.Response:
     project_id = int_param(request, "project_id")
-    require_owner(await member_of(request, project_id))
+    await member_of(request, project_id, role="admin")
     body = await parse_request(request, u.MonitorCreateRequest)
     created = await monitors.create_monitor(request.app[POOL], project_id=project_id, request=body)
     return json_response(created, status=201)
@@ -48,8 +48,8 @@ async def update_monitor(request: web.Request) -> web.Response:
     row = await monitors.monitor_for_user(
         request.app[POOL], user_id=user.id, monitor_id=int_param(request, "monitor_id")
     )
-    if row["role"] != "owner":
-        raise Forbidden("Only a project owner can do this.")
+    if not at_least(row["role"], "admin"):
+        raise Forbidden("This needs the admin role in the organisation.")
     body = await parse_request(request, u.MonitorUpdateRequest)
     return json_response(
         await monitors.update_monitor(request.app[POOL], monitor=row, request=body)
@@ -61,8 +61,8 @@ async def delete_monitor(request: web.Request) -> web.Response:
     row = await monitors.monitor_for_user(
         request.app[POOL], user_id=user.id, monitor_id=int_param(request, "monitor_id")
     )
-    if row["role"] != "owner":
-        raise Forbidden("Only a project owner can do this.")
+    if not at_least(row["role"], "admin"):
+        raise Forbidden("This needs the admin role in the organisation.")
     await monitors.delete_monitor(request.app[POOL], row["id"])
     return web.Response(status=204)
 
@@ -124,7 +124,7 @@ async def acknowledge_outage(request: web.Request) -> web.Response:
 
 async def create_agent(request: web.Request) -> web.Response:
     project_id = int_param(request, "project_id")
-    require_owner(await member_of(request, project_id))
+    await member_of(request, project_id, role="admin")
     body = await parse_request(request, u.AgentCreateRequest)
     created = await agents.create_agent(
         request.app[POOL], project_id=project_id, name=body.name,
@@ -145,7 +145,7 @@ async def list_agents(request: web.Request) -> web.Response:
 
 async def revoke_agent(request: web.Request) -> web.Response:
     project_id = int_param(request, "project_id")
-    require_owner(await member_of(request, project_id))
+    await member_of(request, project_id, role="admin")
     revoked = await agents.revoke_agent(
         request.app[POOL], project_id=project_id, agent_id=int_param(request, "agent_id"),
         offline_after=request.app[SETTINGS].uptime_agent_offline_after,

@@ -53,7 +53,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         user = await accounts.check_password(
             request.app[POOL], request.app[HASHER], email=email, password=password,
             address=client_address(request),
-            max_per_account=settings.login_failures_per_account_per_hour,
+            max_per_pair=settings.login_failures_per_address_account_per_hour,
             max_per_address=settings.login_failures_per_address_per_hour,
         )  # fmt: skip
     except DomainError as exc:
