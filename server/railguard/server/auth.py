@@ -31,6 +31,7 @@ from railguard.server.endpoints import Handler
 from railguard.server.errors import Forbidden, NotFound, Unauthorized
 from railguard.server.http import int_param
 from railguard.server.keys import POOL
+from railguard.server.roles import at_least
 
 
 @dataclass(frozen=True)
@@ -93,16 +94,9 @@ def authenticated(handler: Handler) -> Handler:
     return with_user
 
 
-# Organisation roles, weakest first (docs/accounts.md): a viewer reads; a member also triages;
-# an admin manages projects, keys, alerts, monitors and members; an owner also manages owners.
-ROLES = ("viewer", "member", "admin", "owner")
 # Methods that change nothing: every role may use them. Any other method needs `member` or more
 # unless the endpoint asks for a role explicitly.
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def at_least(role: str, needed: str) -> bool:
-    return ROLES.index(role) >= ROLES.index(needed)
 
 
 def needed_role(request: web.Request, role: str | None) -> str:

@@ -97,3 +97,25 @@ ON CONFLICT (organization_id, user_id) DO UPDATE SET role = CASE
     WHEN array_position(ARRAY['viewer', 'member', 'admin', 'owner'], EXCLUDED.role)
        > array_position(ARRAY['viewer', 'member', 'admin', 'owner'], organization_members.role)
     THEN EXCLUDED.role ELSE organization_members.role END;
+
+-- name: incident_role$
+-- The caller's organisation role for an incident's live project (no row: not theirs).
+SELECT m.role FROM incidents i
+  JOIN projects p ON p.id = i.project_id AND p.deleted_at IS NULL
+  JOIN organization_members m ON m.organization_id = p.organization_id AND m.user_id = :user_id
+ WHERE i.id = :incident_id;
+
+-- name: viewer_of_any_incident$
+-- Whether the caller only views the project of any of these incidents.
+SELECT EXISTS (
+    SELECT 1 FROM incidents i
+      JOIN projects p ON p.id = i.project_id AND p.deleted_at IS NULL
+      JOIN organization_members m
+        ON m.organization_id = p.organization_id AND m.user_id = :user_id
+     WHERE i.id = ANY(:incident_ids::bigint[]) AND m.role = 'viewer');
+
+-- name: outage_role$
+SELECT m.role FROM outages o
+  JOIN projects p ON p.id = o.project_id AND p.deleted_at IS NULL
+  JOIN organization_members m ON m.organization_id = p.organization_id AND m.user_id = :user_id
+ WHERE o.id = :outage_id;

@@ -6,11 +6,12 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from railguard.server.auth import USER, at_least, member_of
+from railguard.server.auth import USER, member_of
 from railguard.server.endpoints import Endpoint, QueryParam
 from railguard.server.errors import Forbidden, Invalid
 from railguard.server.http import int_param, json_response, parse_request, query_limit
 from railguard.server.keys import POOL, SETTINGS
+from railguard.server.roles import at_least
 from railguard.server.uptime import agents, monitors
 from railguard.wire import uptime as u
 

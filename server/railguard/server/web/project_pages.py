@@ -16,6 +16,7 @@ from railguard.server.db import queries
 from railguard.server.errors import Conflict, Forbidden, Invalid, NotFound
 from railguard.server.http import int_param
 from railguard.server.keys import KEY_CACHE, POOL, SETTINGS
+from railguard.server.roles import at_least
 from railguard.server.web import guard
 from railguard.server.web.sessions import WebSession
 from railguard.server.web.snippets import sdk_snippets
@@ -25,14 +26,15 @@ from railguard.wire import models as w
 async def member_project(
     request: web.Request, session: WebSession, *, owner: bool = False
 ) -> dict[str, Any]:
-    """The project in the path as this person sees it; 404 when not theirs, 403 when not owner."""
+    """The project in the path as this person sees it; 404 when not theirs, 403 when `owner` and
+    the person is not an admin or owner of its organisation."""
     project_id = int_param(request, "project_id")
     row = await queries.get_project(request.app[POOL], project_id=project_id,
                                     user_id=session.user_id)  # fmt: skip
     if row is None:
         raise NotFound("No such project.")
-    if owner and row["role"] != "owner":
-        raise Forbidden("Only a project owner can do this.")
+    if owner and not at_least(row["role"], "admin"):
+        raise Forbidden("This needs the admin role in the organisation.")
     return dict(row)
 
 
@@ -134,8 +136,8 @@ async def update_settings(request: web.Request) -> web.StreamResponse:
             platform=str(data.get("platform", "")).strip() or None,
             path_rules=parse_path_rules(str(data.get("path_rules", ""))),
         )  # fmt: skip
-        await projects.update_project(request.app[POOL], project_id=project["id"], role="owner",
-                                      request=body)  # fmt: skip
+        await projects.update_project(request.app[POOL], project_id=project["id"],
+                                      role=project["role"], request=body)  # fmt: skip
     except (ValidationError, Invalid, Conflict) as exc:
         message = _first_error(exc) if isinstance(exc, ValidationError) else exc.message
         status = 409 if isinstance(exc, Conflict) else 422
