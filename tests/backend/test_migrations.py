@@ -139,8 +139,12 @@ async def _populate_before_organizations(conn: asyncpg.Connection) -> dict[str, 
             "INSERT INTO users (email, display_name) VALUES ($1, $2) RETURNING id",
             f"{who}@example.com", who.title(),
         )  # fmt: skip
-    for name, owner, repo in (("a1", "ada", "github.com/ada/one"), ("a2", "ada", "github.com/ada/two"),
-                              ("b1", "bob", "github.com/bob/one")):  # fmt: skip
+    projects = [
+        ("a1", "ada", "github.com/ada/one"),
+        ("a2", "ada", "github.com/ada/two"),
+        ("b1", "bob", "github.com/bob/one"),
+    ]
+    for name, owner, repo in projects:
         pid = ids[name] = await conn.fetchval(
             "INSERT INTO projects (name, owner_id, repository) VALUES ($1, $2, $3) RETURNING id",
             name, ids[owner], repo,
