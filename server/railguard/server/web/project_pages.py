@@ -11,12 +11,13 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from railguard.server import projects
+from railguard.server import audit, projects
 from railguard.server.db import queries
 from railguard.server.errors import Conflict, Forbidden, Invalid, NotFound
 from railguard.server.http import int_param
 from railguard.server.keys import KEY_CACHE, POOL, SETTINGS
 from railguard.server.roles import at_least
+from railguard.server.views.accounts import client_address
 from railguard.server.web import guard
 from railguard.server.web.sessions import WebSession
 from railguard.server.web.snippets import sdk_snippets
@@ -36,6 +37,15 @@ async def member_project(
     if owner and not at_least(row["role"], "admin"):
         raise Forbidden("This needs the admin role in the organisation.")
     return dict(row)
+
+
+async def _audit(
+    request: web.Request, session: WebSession, project_id: int, action: str, target: str = ""
+) -> None:
+    await audit.record_for_project(
+        request.app[POOL], project_id=project_id, actor_id=session.user_id, action=action,
+        target=target, address=client_address(request),
+    )  # fmt: skip
 
 
 def parse_path_rules(text: str) -> list[w.PathRule]:
@@ -143,6 +153,7 @@ async def update_settings(request: web.Request) -> web.StreamResponse:
         status = 409 if isinstance(exc, Conflict) else 422
         return await _render_settings(request, project, error=message, status=status)
     request.app[KEY_CACHE].forget()  # path rules travel with cached keys
+    await _audit(request, session, project["id"], "project.update")
     raise guard.redirect(f"/projects/{project['id']}/settings")
 
 
@@ -151,11 +162,12 @@ async def create_key(request: web.Request) -> web.StreamResponse:
     project = await member_project(request, session, owner=True)
     data = await guard.form(request, session)
     label = str(data.get("label", "")).strip()[:200]
-    await projects.create_key(
+    key = await projects.create_key(
         request.app[POOL], project_id=project["id"],
         request=w.IngestKeyCreateRequest(label=label),
         public_url=request.app[SETTINGS].public_base,
     )  # fmt: skip
+    await _audit(request, session, project["id"], "key.create", f"key:{key.id}")
     raise guard.redirect(f"/projects/{project['id']}/settings#keys")
 
 
@@ -168,6 +180,7 @@ async def revoke_key(request: web.Request) -> web.StreamResponse:
         public_url=request.app[SETTINGS].public_base,
     )  # fmt: skip
     request.app[KEY_CACHE].forget(key.public_key)
+    await _audit(request, session, project["id"], "key.revoke", f"key:{key.id}")
     raise guard.redirect(f"/projects/{project['id']}/settings#keys")
 
 
