@@ -149,6 +149,7 @@ def _body(name: str, org: Org) -> Any:
         "update_organization": {"name": "Renamed"},
         "change_member_role": {"role": "viewer"},
         "create_invitation": {"email": "invitee@example.com"},
+        "set_quota": {"event_quota": None},
     }.get(name)  # fmt: skip
 
 

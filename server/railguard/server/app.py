@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from railguard.server import db, edge, retention
+from railguard.server import db, edge, retention, usage_notices
 from railguard.server.alerts.dispatcher import Dispatcher
 from railguard.server.auth import AUTHENTICATORS, DEFAULT_AUTHENTICATORS, authenticated
 from railguard.server.endpoints import Endpoint
@@ -21,6 +21,7 @@ from railguard.server.keys import (
     KEY_CACHE,
     LIVE,
     POOL,
+    QUOTAS,
     RATE_LIMITER,
     SETTINGS,
     WRITER,
@@ -28,6 +29,7 @@ from railguard.server.keys import (
 from railguard.server.openapi import ENDPOINTS_KEY
 from railguard.server.pipeline.keycache import KeyCache
 from railguard.server.pipeline.live import LiveHub
+from railguard.server.pipeline.quota import QuotaGate
 from railguard.server.pipeline.ratelimit import KeyRateLimiter
 from railguard.server.pipeline.writer import EventWriter
 from railguard.server.proxies import trusted_proxy_middleware
@@ -96,6 +98,9 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[POOL] = pool
     app[KEY_CACHE] = KeyCache(pool)
     app[RATE_LIMITER] = KeyRateLimiter(pool)
+    app[QUOTAS] = QuotaGate(
+        pool, usage_notices.announcer(pool, settings), ttl=settings.quota_check_seconds
+    )
     hub = LiveHub(pool, settings.database_url)
     await hub.start()
     app[LIVE] = hub

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import Field
@@ -70,3 +70,20 @@ class AuditEntry(Response):
     detail: dict[str, Any] = Field(default_factory=dict)
     address: str = ""
     created_at: datetime
+
+
+class UsageMonth(Response):
+    month: date = Field(description="The first day of the month (UTC).")
+    events: int
+    spans: int = 0
+    logs: int = 0
+    monitors: int = 0
+
+
+class Usage(Response):
+    event_quota: int | None = Field(description="Events a month; null: unlimited.")
+    months: list[UsageMonth] = Field(description="Newest first, at most 12.")
+
+
+class QuotaRequest(Request):
+    event_quota: int | None = Field(ge=1, le=10**15, description="null: unlimited.")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from railguard.server import audit, organizations
+from railguard.server import audit, organizations, usage
 from railguard.server.auth import USER, org_membership
 from railguard.server.endpoints import Endpoint, QueryParam
 from railguard.server.http import int_param, json_response, parse_request, query_int, query_limit
-from railguard.server.keys import POOL, SETTINGS
+from railguard.server.keys import POOL, QUOTAS, SETTINGS
 from railguard.server.views.accounts import client_address
 from railguard.wire import models as w
 from railguard.wire import orgs as o
@@ -119,6 +119,22 @@ async def audit_log(request: web.Request) -> web.Response:
     return json_response(found)
 
 
+async def get_usage(request: web.Request) -> web.Response:
+    org = await org_membership(request)
+    return json_response(await usage.report(request.app[POOL], org.organization_id))
+
+
+async def set_quota(request: web.Request) -> web.Response:
+    org = await org_membership(request, role="admin")
+    body = await parse_request(request, o.QuotaRequest)
+    report = await usage.set_quota(
+        request.app[POOL], organization_id=org.organization_id, actor_id=request[USER].id,
+        event_quota=body.event_quota, address=client_address(request),
+    )  # fmt: skip
+    request.app[QUOTAS].forget()
+    return json_response(report)
+
+
 _O = "/api/v1/organizations/{organization_id}"
 ENDPOINTS = [
     Endpoint("POST", "/api/v1/organizations", create_organization, "create_organization",
@@ -159,4 +175,10 @@ ENDPOINTS = [
              response=o.AuditEntry, many=True, errors=(403, 404, 422),
              query=(QueryParam("before", "Only entries older than this id (paging).", "integer"),
                     QueryParam("limit", "At most this many (1-500, default 100).", "integer"))),
+    Endpoint("GET", _O + "/usage", get_usage, "get_usage",
+             "Events stored per month (newest first) and the monthly event quota.",
+             response=o.Usage, errors=(404,)),
+    Endpoint("PUT", _O + "/quota", set_quota, "set_quota",
+             "Set the monthly event quota, or null for unlimited (admins).",
+             request=o.QuotaRequest, response=o.Usage, errors=(400, 403, 404, 422)),
 ]  # fmt: skip
