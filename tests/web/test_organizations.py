@@ -82,8 +82,15 @@ async def test_invite_accept_change_role_revoke_and_audit(
     await expect(page.get_by_text(re.compile(r"viewer · revoked|revoked just now"))).to_be_visible()
     await check("after-changes")
 
+    await page.get_by_label("Monthly event quota (empty: unlimited)").fill("1,000")
+    await page.get_by_role("button", name="Set quota").click()
+    await expect(page.get_by_text("of 1,000 allowed")).to_be_visible()
+    await check("usage")
+
     await page.get_by_role("link", name="Audit log").click()
-    for action in ("invitation.create", "invitation.accept", "member.role", "invitation.revoke"):
+    actions = ("invitation.create", "invitation.accept", "member.role", "invitation.revoke",
+               "quota.set")  # fmt: skip
+    for action in actions:
         await expect(page.get_by_text(action, exact=True).first).to_be_visible()
     await check("audit")
 
@@ -91,6 +98,8 @@ async def test_invite_accept_change_role_revoke_and_audit(
     await theirs.goto(f"/organizations/{org_id}")
     await expect(theirs.get_by_text("Your role: viewer")).to_be_visible()
     assert await theirs.get_by_role("button", name="Send invitation").count() == 0
+    assert await theirs.get_by_role("button", name="Set quota").count() == 0
+    await expect(theirs.get_by_text("of 1,000 allowed")).to_be_visible()
     await theirs.goto(f"/organizations/{org_id}/audit")
     await expect(theirs.get_by_text("admin role")).to_be_visible()
     assert not problems.errors, problems.errors
@@ -119,6 +128,8 @@ async def test_pages_refuse_other_tenants_viewers_and_forms_without_csrf(
                                           {"email": "x@example.com", "role": "owner"})  # fmt: skip
         assert status == 403
         status, _, _ = await viewers.post(f"/organizations/{org_id}/members/{owner.id}/remove", {})
+        assert status == 403
+        status, _, _ = await viewers.post(f"/organizations/{org_id}/quota", {"event_quota": "1"})
         assert status == 403
 
         await owners.sign_in(owner.email)

@@ -1,5 +1,5 @@
 """Organisation pages: the list, members and their roles, invitations (send, revoke, accept),
-the audit log.
+usage and the event quota, the audit log.
 
 Every organisation id in a path is checked against the signed-in person's memberships first:
 another tenant's organisation is a 404. Changes need the admin role (the owner role is given or
@@ -8,16 +8,17 @@ taken only by owners, in `organizations`); the audit log is for admins and owner
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
 
-from railguard.server import audit, organizations
+from railguard.server import audit, organizations, usage
 from railguard.server.db import queries
 from railguard.server.errors import Forbidden, Invalid, NotFound
 from railguard.server.http import int_param
-from railguard.server.keys import POOL, SETTINGS
+from railguard.server.keys import POOL, QUOTAS, SETTINGS
 from railguard.server.roles import ROLES, at_least
 from railguard.server.views.accounts import client_address
 from railguard.server.web import guard
@@ -65,11 +66,15 @@ async def _render_org(
 ) -> web.Response:  # fmt: skip
     pool = request.app[POOL]
     admin = at_least(org["role"], "admin")
+    report = await usage.report(pool, org["id"])
+    this_month = datetime.now(UTC).date().replace(day=1)
+    current = next((m.events for m in report.months if m.month == this_month), 0)
     return guard.render(
         request, "organization.html",
         {"org": org, "admin": admin, "roles": list(reversed(ROLES)),
          "members": await organizations.list_members(pool, org["id"]),
          "invitations": await organizations.list_invitations(pool, org["id"]) if admin else [],
+         "usage": report, "events_this_month": current,
          "sent": sent, "error": error},
         status=status,
     )  # fmt: skip
@@ -142,6 +147,24 @@ async def remove_member(request: web.Request) -> web.StreamResponse:
                          f"/organizations/{org['id']}#members")  # fmt: skip
 
 
+async def set_quota(request: web.Request) -> web.StreamResponse:
+    session = await guard.require(request)
+    org = await _org(request, session, "admin")
+    data = await guard.form(request, session)
+    raw = str(data.get("event_quota", "")).strip().replace(",", "").replace("_", "")
+    try:
+        body = o.QuotaRequest(event_quota=int(raw) if raw else None)
+    except (ValueError, ValidationError):
+        return await _render_org(request, org, status=422,
+                                 error="The quota is a whole number of events, or empty for "
+                                       "unlimited.")  # fmt: skip
+    await usage.set_quota(request.app[POOL], organization_id=org["id"], actor_id=session.user_id,
+                          event_quota=body.event_quota,
+                          address=client_address(request))  # fmt: skip
+    request.app[QUOTAS].forget()
+    raise guard.redirect(f"/organizations/{org['id']}#usage")
+
+
 async def audit_page(request: web.Request) -> web.StreamResponse:
     session = await guard.require(request)
     org = await _org(request, session, "admin")
@@ -184,6 +207,7 @@ ROUTES = [
     ("POST", _O + r"/members/{user_id:\d+}/role", change_role),
     ("POST", _O + r"/members/{user_id:\d+}/remove", remove_member),
     ("GET", _O + "/audit", audit_page),
+    ("POST", _O + "/quota", set_quota),
     ("GET", _T, invitation_page),
     ("POST", _T, accept_invitation),
 ]
