@@ -6,6 +6,7 @@ events costs a catalog change, not a delete of each row. Incidents keep their co
 stored on the incident, not counted from events. A project may keep its events for less time:
 those rows are deleted in batches from the shared partitions. Partitions for the coming days are
 created ahead. Every server runs the task; a PostgreSQL advisory lock lets one pass run at a time.
+The same pass deletes login failures older than a day (docs/accounts.md).
 """
 
 from __future__ import annotations

@@ -159,7 +159,7 @@ _LIMIT = QueryParam("limit", "Page size.", type="integer")
 
 ENDPOINTS = [
     Endpoint("POST", f"{_P}/monitors", create_monitor, "create_monitor",
-             "Create an uptime monitor (owners).", request=u.MonitorCreateRequest,
+             "Create an uptime monitor (admins).", request=u.MonitorCreateRequest,
              response=u.Monitor, status=201, errors=(400, 403, 404, 422)),
     Endpoint("GET", f"{_P}/monitors", list_monitors, "list_monitors",
              "A project's monitors.", response=u.Monitor, many=True, errors=(404,)),
@@ -169,10 +169,10 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/monitors/{monitor_id}", get_monitor, "get_monitor",
              "One monitor.", response=u.Monitor, errors=(404,)),
     Endpoint("PATCH", "/api/v1/monitors/{monitor_id}", update_monitor, "update_monitor",
-             "Rename, pause or reschedule a monitor (owners).", request=u.MonitorUpdateRequest,
+             "Rename, pause or reschedule a monitor (admins).", request=u.MonitorUpdateRequest,
              response=u.Monitor, errors=(400, 403, 404, 422)),
     Endpoint("DELETE", "/api/v1/monitors/{monitor_id}", delete_monitor, "delete_monitor",
-             "Delete a monitor with its history (owners).", status=204, errors=(403, 404)),
+             "Delete a monitor with its history (admins).", status=204, errors=(403, 404)),
     Endpoint("GET", "/api/v1/monitors/{monitor_id}/stats", monitor_stats, "monitor_stats",
              "Uptime and latency percentiles over 24 h, 7 d and 30 d (hourly rollups).",
              response=u.MonitorStats, errors=(404,)),
