@@ -143,3 +143,28 @@ async def test_pages_refuse_other_tenants_viewers_and_forms_without_csrf(
     assert [i["email"] for i in await resp.json()] == [viewer.email], "nobody else was invited"
     resp = await client.get(f"/api/v1/organizations/{org_id}/members", headers=owner.headers)
     assert len(await resp.json()) == 2, "nobody was removed"
+
+
+async def test_a_project_is_created_in_a_team_organisation_from_the_page(
+    client: TestClient[Any, Any], api: Api
+) -> None:
+    admin, stranger = await api.account(), await api.account()
+    resp = await client.post("/api/v1/organizations", json={"name": "Team"}, headers=admin.headers)
+    team = (await resp.json())["id"]
+    person, other = Person(client), Person(client)
+    try:
+        await person.sign_in(admin.email)
+        status, html, _ = await person.get("/projects/new")
+        assert status == 200 and f'<option value="{team}">Team</option>' in html
+        form = {"name": "api", "repository": "github.com/acme/api", "organization_id": str(team)}
+        status, _, resp = await person.post("/projects/new", form)
+        assert status == 303, resp
+        await other.sign_in(stranger.email)
+        await other.get("/projects/new")
+        status, _, _ = await other.post("/projects/new", form)
+        assert status == 404, "another tenant's organisation is not a place to create projects"
+    finally:
+        await person.close()
+        await other.close()
+    resp = await client.get("/api/v1/projects", headers=admin.headers)
+    assert [(p["name"], p["organization_id"]) for p in await resp.json()] == [("api", team)]

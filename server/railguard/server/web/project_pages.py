@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from railguard.server import audit, projects
+from railguard.server import audit, organizations, projects
 from railguard.server.db import queries
 from railguard.server.errors import Conflict, Forbidden, Invalid, NotFound
 from railguard.server.http import int_param
@@ -79,20 +79,31 @@ async def project_list(request: web.Request) -> web.StreamResponse:
     return guard.render(request, "projects.html", {"projects": found})
 
 
+async def _team_orgs(request: web.Request, user_id: int) -> list[Any]:
+    """Organisations other than personal ones where the person may create projects."""
+    found = await organizations.list_organizations(request.app[POOL], user_id)
+    return [o for o in found if not o.personal and at_least(o.role, "admin")]
+
+
 async def new_project_page(request: web.Request) -> web.StreamResponse:
-    await guard.require(request)
-    return guard.render(request, "project_new.html", {"form": {}, "error": ""})
+    session = await guard.require(request)
+    orgs = await _team_orgs(request, session.user_id)
+    return guard.render(request, "project_new.html",
+                        {"form": {}, "error": "", "organizations": orgs})  # fmt: skip
 
 
 async def create_project(request: web.Request) -> web.StreamResponse:
     session = await guard.require(request)
     data = await guard.form(request, session)
-    fields = {k: str(data.get(k, "")) for k in ("name", "repository", "platform", "path_rules")}
+    names = ("name", "repository", "platform", "path_rules", "organization_id")
+    fields = {k: str(data.get(k, "")) for k in names}
+    org = fields["organization_id"]
     try:
         body = w.ProjectCreateRequest(
             name=fields["name"].strip(), repository=fields["repository"].strip(),
             platform=fields["platform"].strip() or None,
             path_rules=parse_path_rules(fields["path_rules"]),
+            organization_id=int(org) if org.isascii() and org.isdigit() and len(org) < 19 else None,
         )  # fmt: skip
         created = await projects.create_project(
             request.app[POOL], owner_id=session.user_id, request=body,
@@ -100,10 +111,14 @@ async def create_project(request: web.Request) -> web.StreamResponse:
         )  # fmt: skip
     except (ValidationError, Invalid) as exc:
         message = exc.message if isinstance(exc, Invalid) else _first_error(exc)
-        return guard.render(request, "project_new.html", {"form": fields, "error": message},
+        orgs = await _team_orgs(request, session.user_id)
+        return guard.render(request, "project_new.html",
+                            {"form": fields, "error": message, "organizations": orgs},
                             status=422)  # fmt: skip
     except Conflict as exc:
-        return guard.render(request, "project_new.html", {"form": fields, "error": exc.message},
+        orgs = await _team_orgs(request, session.user_id)
+        return guard.render(request, "project_new.html",
+                            {"form": fields, "error": exc.message, "organizations": orgs},
                             status=409)  # fmt: skip
     raise guard.redirect(f"/projects/{created.id}/settings")
 
