@@ -17,6 +17,7 @@ from playwright.async_api import Browser, Page, expect
 from pagecheck import DESKTOP, PHONE, PageProblems, check_page
 from support import Api
 from webkit import Browser as Person
+from webkit import incidents_of, report
 
 
 async def _sign_in(page: Page, email: str) -> None:
@@ -168,3 +169,26 @@ async def test_a_project_is_created_in_a_team_organisation_from_the_page(
         await other.close()
     resp = await client.get("/api/v1/projects", headers=admin.headers)
     assert [(p["name"], p["organization_id"]) for p in await resp.json()] == [("api", team)]
+
+
+async def test_a_viewer_reads_an_incident_page_without_triage_forms(
+    client: TestClient[Any, Any], api: Api
+) -> None:
+    owner, viewer = await api.account(), await api.account()
+    project = await api.project(owner)
+    await api.join(owner, viewer, organization_id=project["organization_id"], role="viewer")
+    await report(client, project)
+    (incident,) = await incidents_of(client, owner.headers, project["id"], 1)
+    person = Person(client)
+    try:
+        await person.sign_in(viewer.email)
+        status, html, _ = await person.get(f"/incidents/{incident['id']}")
+        assert status == 200 and "KeyError" in html
+        assert 'action="/incidents/' not in html, "no triage or comment form"
+        for path, form in (("status", {"action": "resolve"}), ("comments", {"body": "x"})):
+            status, body, _ = await person.post(f"/incidents/{incident['id']}/{path}", form)
+            assert status == 403 and "member role" in body, path
+    finally:
+        await person.close()
+    resp = await client.get(f"/api/v1/incidents/{incident['id']}", headers=owner.headers)
+    assert (await resp.json())["status"] == "open", "nothing changed"
