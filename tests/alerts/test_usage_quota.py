@@ -1,6 +1,7 @@
 """Usage per organisation and month, counted by the ingest writer, and the optional monthly event
 quota: refused with 429 and Sentry's rate-limit header once used, announced by mail to owners
-and admins at 80 % and 100 % (once each), shown on the organisation's page."""
+and admins at 80 % and 100 % (once each) and on the projects' webhook channels, shown on the
+organisation's page."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from typing import Any
 import pytest
 from e2e import event_envelope, event_id, new_project, sentry_event
 
-from alertkit import SmtpSink, alert_settings
+from alertkit import SmtpSink, WebhookReceiver, alert_settings
 from railguard.server.settings import Settings
 from support import Api
+
+SECRET = "s3cret-for-the-usage-receiver-0123456789"
 
 
 @pytest.fixture
@@ -56,7 +59,17 @@ async def test_stored_events_are_counted_per_organisation_and_month(api: Api) ->
 async def test_a_quota_refuses_events_once_used_and_is_announced_once(
     api: Api, smtp: SmtpSink
 ) -> None:
+    async with WebhookReceiver(SECRET) as receiver:
+        await _quota_journey(api, smtp, receiver)
+
+
+async def _quota_journey(api: Api, smtp: SmtpSink, receiver: WebhookReceiver) -> None:
     ctx = await new_project(api)
+    hook = {"name": "ops", "kind": "webhook", "url": receiver.url(), "secret": SECRET}
+    resp = await ctx.client.post(
+        f"/api/v1/projects/{ctx.pid}/alerts/channels", json=hook, headers=ctx.headers
+    )
+    assert resp.status == 201, await resp.text()
     org_id = ctx.project["organization_id"]
     viewer = await api.account()
     await api.join(ctx.owner, viewer, organization_id=org_id, role="viewer",
@@ -103,6 +116,17 @@ async def test_a_quota_refuses_events_once_used_and_is_announced_once(
         f"[Railguard] {ctx.owner.email} used 80% of its monthly event quota",
         f"[Railguard] {ctx.owner.email} used its monthly event quota",
     ]), "each threshold once, to owners and admins only"  # fmt: skip
+
+    def usage_hooks_now() -> list[Any]:
+        return [h for h in receiver.delivered() if h.body.get("type") == "usage"]
+
+    for _ in range(100):
+        if len(usage_hooks_now()) >= 2:
+            break
+        await asyncio.sleep(0.05)
+    usage_hooks = usage_hooks_now()
+    assert sorted((h.body["percent"], h.body["used"], h.body["quota"], h.signed)
+                  for h in usage_hooks) == [(80, 4, 5, True), (100, 5, 5, True)]  # fmt: skip
     resp = await ctx.client.get(f"/api/v1/organizations/{org_id}/audit", headers=ctx.headers)
     reached = [e["detail"]["percent"] for e in await resp.json() if e["action"] == "quota.reached"]
     assert sorted(reached) == [80, 100]

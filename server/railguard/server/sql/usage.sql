@@ -46,3 +46,10 @@ SELECT u.email FROM organization_members m JOIN users u ON u.id = m.user_id
 
 -- name: organization_name$
 SELECT name FROM organizations WHERE id = :organization_id;
+
+-- name: org_hook_channels
+-- The enabled webhook channels (generic, Slack, Discord, Teams) of the organisation's projects.
+SELECT c.kind, c.url, c.secret FROM alert_channels c
+  JOIN projects p ON p.id = c.project_id AND p.deleted_at IS NULL
+ WHERE p.organization_id = :organization_id AND c.enabled AND c.kind <> 'email'
+ ORDER BY c.id;
