@@ -65,13 +65,16 @@ async def _project(pool: Any) -> int:
         uid = await conn.fetchval(
             "INSERT INTO users (email) VALUES ($1) RETURNING id", f"{uuid.uuid4().hex}@x.org"
         )
+        org = await conn.fetchval("INSERT INTO organizations (name) VALUES ('b') RETURNING id")
         pid = await conn.fetchval(
-            "INSERT INTO projects (name, owner_id, repository) VALUES ('b', $1, $2) RETURNING id",
-            uid, f"github.com/bench/{uuid.uuid4().hex[:8]}",
+            "INSERT INTO projects (name, owner_id, organization_id, repository) "
+            "VALUES ('b', $1, $2, $3) RETURNING id",
+            uid, org, f"github.com/bench/{uuid.uuid4().hex[:8]}",
         )  # fmt: skip
         await conn.execute(
-            "INSERT INTO project_members (project_id, user_id, role) VALUES ($1, $2, 'owner')",
-            pid, uid,
+            "INSERT INTO organization_members (organization_id, user_id, role) "
+            "VALUES ($1, $2, 'owner')",
+            org, uid,
         )  # fmt: skip
         await create_defaults(conn, pid)
     return int(pid)

@@ -45,10 +45,12 @@ async def _insert_monitors(url: str, count: int, interval: int, target: str, ali
             "INSERT INTO users (email, display_name) VALUES ('bench@example.com', 'bench') "
             "RETURNING id"
         )
+        org = await conn.fetchval("INSERT INTO organizations (name) VALUES ('bench') RETURNING id")
         project = await conn.fetchval(
-            "INSERT INTO projects (name, owner_id, repository) VALUES ('bench', $1, "
-            "'github.com/bench/uptime') RETURNING id",
+            "INSERT INTO projects (name, owner_id, organization_id, repository) VALUES ('bench', "
+            "$1, $2, 'github.com/bench/uptime') RETURNING id",
             owner,
+            org,
         )
         config = json.dumps({"kind": "http", "url": target, "method": "GET", "status_min": 200,
                              "status_max": 399, "body_contains": None, "follow_redirects": True,

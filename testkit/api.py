@@ -14,7 +14,7 @@ async def sign_up(session: aiohttp.ClientSession, url: str, prefix: str) -> str:
     email, password = f"{prefix}-{uuid.uuid4().hex[:8]}@example.com", "a long passphrase"
     credentials = {"email": email, "password": password}
     async with session.post(f"{url}/api/v1/auth/signup", json=credentials) as resp:
-        assert resp.status == 201, await resp.text()
+        assert resp.status == 202, await resp.text()
     async with session.post(f"{url}/api/v1/auth/login", json=credentials) as resp:
         assert resp.status == 201, await resp.text()
         token: str = (await resp.json())["token"]

@@ -9,6 +9,7 @@ import email
 import email.policy
 import hashlib
 import hmac
+import re
 import ssl
 import threading
 from dataclasses import dataclass, field
@@ -123,6 +124,19 @@ class SmtpSink:
     def stop(self) -> None:
         if self._controller is not None:
             self._controller.stop()
+
+    def take_invitation(self, recipient: str) -> str:
+        """The invitation link mailed to `recipient`; the mail leaves the sink (tests count the
+        alert mails that follow)."""
+        with self.lock:
+            for mail in self.mails:
+                body = mail.message.get_body(("plain",))
+                text = body.get_content() if body is not None else ""
+                found = re.search(r"https?://\S+/invitations/rgi_\S+", text)
+                if recipient in mail.recipients and found:
+                    self.mails.remove(mail)
+                    return found.group(0)
+        raise AssertionError(f"no invitation mailed to {recipient}")
 
     def snapshot(self) -> list[Mail]:
         with self.lock:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,13 +67,40 @@ class Api:
         resp = await self.client.post(
             "/api/v1/auth/signup", json={"email": email, "password": password}
         )
-        assert resp.status == 201, await resp.text()
-        user = await resp.json()
+        assert resp.status == 202, await resp.text()
         resp = await self.client.post(
             "/api/v1/auth/login", json={"email": email, "password": password}
         )
         assert resp.status == 201, await resp.text()
-        return Account(user["id"], email, (await resp.json())["token"])
+        body = await resp.json()
+        return Account(body["user"]["id"], email, body["token"])
+
+    async def join(
+        self, admin: Account, member: Account, *, project_id: int | None = None,
+        organization_id: int | None = None, role: str = "member",
+        mailed_link: Callable[[str], str] | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """`member` invited to an organisation (or a project's) by `admin`, and accepting. With
+        SMTP configured the link is mailed: `mailed_link(email)` reads it from the mailbox."""
+        path = (
+            f"/api/v1/organizations/{organization_id}/invitations"
+            if organization_id is not None
+            else f"/api/v1/projects/{project_id}/members"
+        )
+        resp = await self.client.post(
+            path, json={"email": member.email, "role": role}, headers=admin.headers
+        )
+        assert resp.status == 202, await resp.text()
+        link = (await resp.json())["link"] or (mailed_link and mailed_link(member.email))
+        assert link, "the invitation link was neither shown nor mailed"
+        resp = await self.client.post(
+            "/api/v1/invitations/accept",
+            json={"token": link.rsplit("/", 1)[1]},
+            headers=member.headers,
+        )
+        assert resp.status == 200, await resp.text()
+        joined: dict[str, Any] = await resp.json()
+        return joined
 
     async def project(
         self, owner: Account, repository: str | None = None, **extra: Any

@@ -50,7 +50,7 @@ async def call(
     token: str | None = None,
     json: Any = None,
     headers: dict[str, str] | None = None,
-    expect: int | tuple[int, ...] = (200, 201),
+    expect: int | tuple[int, ...] = (200, 201, 202),
 ) -> Any:
     all_headers = dict(headers or {})
     if token:

@@ -7,6 +7,7 @@ from typing import Any
 
 from e2e import Ctx, new_project
 
+from alertkit import SmtpSink
 from support import Api
 
 
@@ -76,14 +77,11 @@ async def test_channels_validation_and_secret_never_shown(api: Api) -> None:
     assert "x" * 32 not in listed
 
 
-async def test_members_read_owners_change_strangers_see_nothing(api: Api) -> None:
+async def test_members_read_owners_change_strangers_see_nothing(api: Api, smtp: SmtpSink) -> None:
     ctx = await new_project(api)
     member = await api.account()
     stranger = await api.account()
-    resp = await ctx.client.post(
-        f"/api/v1/projects/{ctx.pid}/members", json={"email": member.email}, headers=ctx.headers
-    )
-    assert resp.status == 201
+    await api.join(ctx.owner, member, project_id=ctx.pid, mailed_link=smtp.take_invitation)
     rule = {"name": "n", "kind": "new"}
     assert (await ctx.client.get(_p(ctx, "rules"), headers=member.headers)).status == 200
     resp = await ctx.client.post(_p(ctx, "rules"), json=rule, headers=member.headers)
@@ -100,12 +98,10 @@ async def test_members_read_owners_change_strangers_see_nothing(api: Api) -> Non
     assert resp.status == 401
 
 
-async def test_preferences_are_per_person(api: Api) -> None:
+async def test_preferences_are_per_person(api: Api, smtp: SmtpSink) -> None:
     ctx = await new_project(api)
     member = await api.account()
-    await ctx.client.post(
-        f"/api/v1/projects/{ctx.pid}/members", json={"email": member.email}, headers=ctx.headers
-    )
+    await api.join(ctx.owner, member, project_id=ctx.pid, mailed_link=smtp.take_invitation)
     resp = await ctx.client.put(
         _p(ctx, "preferences"), json={"digest": True, "rule_kinds": ["new", "spike"]},
         headers=member.headers,

@@ -40,10 +40,7 @@ async def test_a_new_incident_mails_every_member_once_with_frames_and_links(
 ) -> None:
     ctx = await new_project(api)
     other = await api.account()
-    resp = await ctx.client.post(
-        f"/api/v1/projects/{ctx.pid}/members", json={"email": other.email}, headers=ctx.headers
-    )
-    assert resp.status == 201
+    await api.join(ctx.owner, other, project_id=ctx.pid, mailed_link=smtp.take_invitation)
     await ctx.send(event_envelope(sentry_event(environment="production")))
     mails = await _mails(smtp, 2)
     assert sorted(r for m in mails for r in m.recipients) == sorted([ctx.owner.email, other.email])
@@ -159,10 +156,7 @@ async def test_quiet_and_opted_out_members_get_nothing(
     ctx = await new_project(api)
     quiet = await api.account()
     for acct in (quiet,):
-        resp = await ctx.client.post(
-            f"/api/v1/projects/{ctx.pid}/members", json={"email": acct.email}, headers=ctx.headers
-        )
-        assert resp.status == 201
+        await api.join(ctx.owner, acct, project_id=ctx.pid, mailed_link=smtp.take_invitation)
     resp = await ctx.client.put(
         f"/api/v1/projects/{ctx.pid}/alerts/preferences", json={"quiet": True},
         headers=quiet.headers,

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import io
+import ipaddress
 from typing import Any
 
+import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
-from support import Api
+from railguard.server import retention
+from railguard.server.app import create_app
+from railguard.server.db import create_pool
+from support import Api, free_port
 
 Client = TestClient[Any, Any]
 
@@ -33,15 +38,16 @@ async def test_signup_login_me_and_tokens(client: Client) -> None:
         "/api/v1/auth/signup",
         json={"email": "Ada@Example.com", "password": "correct horse", "display_name": "Ada"},
     )
-    assert resp.status == 201
-    user = await resp.json()
-    assert user["email"] == "Ada@Example.com" and "password" not in str(user)
+    assert resp.status == 202
+    assert (await resp.json())["status"] == "accepted"
 
     resp = await client.post(
         "/api/v1/auth/login", json={"email": "ada@example.com", "password": "correct horse"}
     )
     assert resp.status == 201
     login = await resp.json()
+    user = login["user"]
+    assert user["email"] == "Ada@Example.com" and "password" not in str(login)
     token = login["token"]
     assert token.startswith("rgp_") and len(token) == 50
     assert login["token_info"]["prefix"] == token[:10]
@@ -110,13 +116,37 @@ async def test_signup_rejects_bad_input(
     assert (await error_of(resp))["code"] == code
 
 
-async def test_duplicate_email_in_any_case_is_a_conflict(client: Client, api: Api) -> None:
-    await api.account("dup@example.com")
-    resp = await client.post(
+async def test_signup_does_not_reveal_a_taken_email(client: Client, api: Api) -> None:
+    fresh = await client.post(
+        "/api/v1/auth/signup", json={"email": "new@example.com", "password": "longenough"}
+    )
+    await api.account("dup@example.com", password="the first one")
+    taken = await client.post(
         "/api/v1/auth/signup", json={"email": "DUP@example.com", "password": "longenough"}
     )
-    assert resp.status == 409
-    assert (await error_of(resp))["code"] == "email_taken"
+    assert (fresh.status, await fresh.json()) == (taken.status, await taken.json())
+    assert taken.status == 202
+    wrong = await client.post(
+        "/api/v1/auth/login", json={"email": "dup@example.com", "password": "longenough"}
+    )
+    assert wrong.status == 401, "the taken account keeps its password"
+    right = await client.post(
+        "/api/v1/auth/login", json={"email": "dup@example.com", "password": "the first one"}
+    )
+    assert right.status == 201
+
+
+@pytest.mark.parametrize("password", ["password123", "Qwertyuiop", "iloveyou"])
+async def test_the_most_common_passwords_are_refused(client: Client, password: str) -> None:
+    resp = await client.post(
+        "/api/v1/auth/signup", json={"email": "c@example.com", "password": password}
+    )
+    assert resp.status == 422
+    assert (await error_of(resp))["code"] == "password_common"
+    login = await client.post(
+        "/api/v1/auth/login", json={"email": "c@example.com", "password": password}
+    )
+    assert login.status == 401, "no account was made"
 
 
 async def test_wrong_password_and_unknown_user_look_the_same(client: Client, api: Api) -> None:
@@ -131,19 +161,61 @@ async def test_wrong_password_and_unknown_user_look_the_same(client: Client, api
     assert answers[0][0] == 401
 
 
-async def test_logins_are_rate_limited_per_account(client: Client, api: Api, settings: Any) -> None:
-    settings.login_failures_per_account_per_hour = 3
-    await api.account("target@example.com", password="the real one")
-    for _ in range(3):
-        resp = await client.post(
-            "/api/v1/auth/login", json={"email": "target@example.com", "password": "guess guess"}
-        )
-        assert resp.status == 401
+async def _login(client: Client, email: str, password: str, address: str) -> int:
     resp = await client.post(
-        "/api/v1/auth/login", json={"email": "target@example.com", "password": "the real one"}
+        "/api/v1/auth/login",
+        json={"email": email, "password": password},
+        headers={"X-Forwarded-For": address},
     )
-    assert resp.status == 429
-    assert resp.headers["Retry-After"] == "3600"
+    return resp.status
+
+
+async def test_failures_elsewhere_never_lock_the_owner_out(settings: Any) -> None:
+    """Failures from one address and more spread over others: the owner still signs in from a
+    new address; the attacking address is throttled for that account, then for every account."""
+    settings = settings.model_copy(update={
+        "trusted_proxies": [ipaddress.ip_network("127.0.0.1/32")],
+        "login_failures_per_address_account_per_hour": 5,
+        "login_failures_per_address_per_hour": 20,
+    })  # fmt: skip
+    server = TestServer(create_app(settings), host="127.0.0.1", port=free_port())
+    async with TestClient(server) as client:
+        api = Api(client)
+        await api.account("target@example.com", password="the real one")
+        await api.account("other@example.com", password="another real one")
+        statuses = [
+            await _login(client, "target@example.com", "guess guess", "198.51.100.66")
+            for _ in range(8)
+        ]
+        assert statuses == [401] * 5 + [429] * 3, "per (address, account)"
+        for n in range(30):
+            assert await _login(client, "target@example.com", "guess", f"203.0.113.{n}") == 401
+        assert await _login(client, "target@example.com", "the real one", "192.0.2.10") == 201
+        assert await _login(client, "target@example.com", "the real one", "198.51.100.66") == 429
+        for n in range(15):
+            await _login(client, f"nobody{n}@example.com", "guess", "198.51.100.66")
+        other = await _login(client, "other@example.com", "another real one", "198.51.100.66")
+        assert other == 429, "per address, across accounts"
+        assert await _login(client, "other@example.com", "another real one", "192.0.2.11") == 201
+
+
+async def test_old_login_failures_are_pruned_by_maintenance(
+    client: Client, database_url: str
+) -> None:
+    for _ in range(3):
+        await client.post("/api/v1/auth/login", json={"email": "x@example.com", "password": "nope"})
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute("UPDATE login_failures SET failed_at = now() - interval '2 days'")
+        pool = await create_pool(database_url, min_size=1, max_size=2)
+        try:
+            report = await retention.run_once(pool, retention_days=0, ahead_days=1)
+        finally:
+            await pool.close()
+        assert report.login_failures_pruned == 3
+        assert await conn.fetchval("SELECT count(*) FROM login_failures") == 0
+    finally:
+        await conn.close()
 
 
 @pytest.mark.parametrize(

@@ -64,16 +64,20 @@ async def test_list_get_update_delete(client: Client, api: Api) -> None:
     await api.project(owner, repository="gitlab.com/grp/sub/repo")
 
 
-async def test_duplicate_repository_is_a_conflict(client: Client, api: Api) -> None:
+async def test_a_repository_is_unique_per_organisation_only(client: Client, api: Api) -> None:
     alice, bob = await api.account(), await api.account()
     await api.project(alice, repository="github.com/acme/shop")
-    resp = await client.post(
-        "/api/v1/projects",
-        json={"name": "x", "repository": "https://github.com/ACME/shop.git"},
-        headers=bob.headers,
-    )
+    same = {"name": "x", "repository": "https://github.com/ACME/shop.git"}
+    resp = await client.post("/api/v1/projects", json=same, headers=alice.headers)
     assert resp.status == 409
     assert (await resp.json())["error"]["code"] == "repository_taken"
+    resp = await client.post("/api/v1/projects", json=same, headers=bob.headers)
+    assert resp.status == 201, "another tenant can neither squat nor probe alice's repository"
+    resp = await client.get(
+        "/api/v1/projects", params={"repository": "github.com/acme/shop"}, headers=bob.headers
+    )
+    assert [p["organization_id"] for p in await resp.json()] != []
+    assert all(p["name"] == "x" for p in await resp.json()), "only bob's own project"
 
 
 @pytest.mark.parametrize(
@@ -128,7 +132,10 @@ async def test_members_see_the_project_but_only_owners_manage_it(client: Client,
     resp = await client.post(
         f"/api/v1/projects/{pid}/members", json={"email": member.email}, headers=owner.headers
     )
-    assert resp.status == 201 and (await resp.json())["role"] == "member"
+    assert resp.status == 202 and (await resp.json())["role"] == "member"
+    resp = await client.get(f"/api/v1/projects/{pid}", headers=member.headers)
+    assert resp.status == 404, "nobody is added before accepting"
+    await api.join(owner, member, project_id=pid)
     resp = await client.get(f"/api/v1/projects/{pid}", headers=member.headers)
     assert (await resp.json())["role"] == "member"
     resp = await client.get(f"/api/v1/projects/{pid}/keys", headers=member.headers)
@@ -152,14 +159,21 @@ async def test_members_see_the_project_but_only_owners_manage_it(client: Client,
     assert resp.status == 404
 
 
-async def test_adding_an_unknown_user_is_404(client: Client, api: Api) -> None:
-    owner = await api.account()
+async def test_inviting_does_not_reveal_which_emails_have_accounts(
+    client: Client, api: Api
+) -> None:
+    owner, someone = await api.account(), await api.account()
     project = await api.project(owner)
-    resp = await client.post(
-        f"/api/v1/projects/{project['id']}/members",
-        json={"email": "nobody@example.com"}, headers=owner.headers,
-    )  # fmt: skip
-    assert resp.status == 404 and (await resp.json())["error"]["code"] == "user_not_found"
+    answers = []
+    for email in (someone.email, "nobody@example.com"):
+        resp = await client.post(
+            f"/api/v1/projects/{project['id']}/members", json={"email": email},
+            headers=owner.headers,
+        )  # fmt: skip
+        body = await resp.json()
+        answers.append((resp.status, sorted(body), body["mailed"], body["link"] is not None))
+    assert answers[0] == answers[1] == (answers[0][0], answers[0][1], False, True)
+    assert answers[0][0] == 202
 
 
 async def test_ingest_keys_create_list_revoke(client: Client, api: Api) -> None:

@@ -71,7 +71,7 @@ async def _project(http: aiohttp.ClientSession, server: Server) -> tuple[dict[st
     email = f"ops-{uuid.uuid4().hex[:6]}@example.com"
     creds = {"email": email, "password": "correct horse"}
     async with http.post(f"{server.url}/api/v1/auth/signup", json=creds) as resp:
-        assert resp.status == 201, await resp.text()
+        assert resp.status == 202, await resp.text()
     async with http.post(f"{server.url}/api/v1/auth/login", json=creds) as resp:
         token = (await resp.json())["token"]
     headers = {"Authorization": f"Bearer {token}"}

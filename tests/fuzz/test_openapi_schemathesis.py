@@ -43,9 +43,9 @@ class Tenant:
     def __init__(self, url: str, http: requests.Session) -> None:
         email, password = f"fuzz-{uuid.uuid4().hex[:8]}@example.com", "fuzz passphrase 1"
         r = http.post(f"{url}/api/v1/auth/signup", json={"email": email, "password": password})
-        assert r.status_code == 201, r.text
-        self.user_id: int = r.json()["id"]
+        assert r.status_code == 202, r.text
         r = http.post(f"{url}/api/v1/auth/login", json={"email": email, "password": password})
+        self.user_id: int = r.json()["user"]["id"]
         self.token: str = r.json()["token"]
         self.headers = {"Authorization": f"Bearer {self.token}"}
         r = http.post(

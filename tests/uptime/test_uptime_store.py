@@ -28,9 +28,10 @@ async def _monitor(pool: asyncpg.Pool, *, interval: int = 10, next_run: str = "n
     owner = await pool.fetchval(
         "INSERT INTO users (email) VALUES ('u' || gen_random_uuid() || '@x.io') RETURNING id"
     )
+    org = await pool.fetchval("INSERT INTO organizations (name) VALUES ('o') RETURNING id")
     project = await pool.fetchval(
-        "INSERT INTO projects (name, owner_id, repository) "
-        "VALUES ('p', $1, 'github.com/a/' || gen_random_uuid()) RETURNING id", owner,
+        "INSERT INTO projects (name, owner_id, organization_id, repository) "
+        "VALUES ('p', $1, $2, 'github.com/a/' || gen_random_uuid()) RETURNING id", owner, org,
     )  # fmt: skip
     monitor: int = await pool.fetchval(
         "INSERT INTO monitors (project_id, name, kind, config, interval_seconds, timeout_seconds,"

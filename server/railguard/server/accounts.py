@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 from argon2 import PasswordHasher
 
-from railguard.server import security
+from railguard.server import passwords, security
 from railguard.server.db import Executor, fetch_all, queries
-from railguard.server.errors import Conflict, NotFound, TooManyRequests, Unauthorized
+from railguard.server.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
+from railguard.server.notices import send_notice
+from railguard.server.settings import Settings
 from railguard.wire import models as w
 
 
@@ -35,7 +37,14 @@ async def _hash(hasher: PasswordHasher, password: str) -> str:
 async def create_user(
     db: Executor, hasher: PasswordHasher, *, email: str, password: str | None, display_name: str
 ) -> w.User:
-    """Create an account; 409 if the email is taken in any letter case."""
+    """Create an account; 409 if the email is taken in any letter case, 422 for a password on
+    the list of the most common ones."""
+    if password is not None and passwords.is_common(password):
+        raise Invalid(
+            "This password is one of the most common ones; choose another.",
+            code="password_common",
+            details=[{"loc": ["password"], "msg": "too common", "type": "value_error"}],
+        )
     password_hash = await _hash(hasher, password) if password is not None else None
     try:
         row = await queries.create_user(
@@ -44,6 +53,30 @@ async def create_user(
     except asyncpg.UniqueViolationError as exc:
         raise Conflict("An account with this email already exists.", code="email_taken") from exc
     return user_model(row)
+
+
+SIGNUP_ANSWER = "If this address can be used, its account is ready: sign in with it."
+_NOTICES: set[asyncio.Task[bool]] = set()
+
+
+async def sign_up(
+    db: Executor, hasher: PasswordHasher, settings: Settings, *, email: str, password: str,
+    display_name: str,
+) -> w.SignupAccepted:  # fmt: skip
+    """Create the account, or tell the owner of a taken address by mail; the caller sees the same
+    answer either way, after the same password hashing."""
+    try:
+        await create_user(db, hasher, email=email, password=password, display_name=display_name)
+    except Conflict:
+        # Sent in the background: waiting for SMTP would make a taken address answer slower.
+        task = asyncio.create_task(send_notice(
+            settings, recipient=email, subject="Sign-up attempt on Railguard",
+            text=("Someone tried to create a Railguard account with this address, which already "
+                  "has one. If it was you, sign in instead; otherwise nothing needs doing."),
+        ))  # fmt: skip
+        _NOTICES.add(task)
+        task.add_done_callback(_NOTICES.discard)
+    return w.SignupAccepted(message=SIGNUP_ANSWER)
 
 
 async def get_user_by_email(db: Executor, email: str) -> asyncpg.Record:
@@ -88,17 +121,18 @@ async def check_password(
     email: str,
     password: str,
     address: str,
-    max_per_account: int,
+    max_per_pair: int,
     max_per_address: int,
 ) -> asyncpg.Record:
-    """The user whose password this is, within the per-account and per-address limits.
+    """The user whose password this is, within the per-address and per-(address, account) limits.
 
-    An unknown email and a wrong password give the same answer, in about the same time.
-    The API mints a token from it (`login`), the web app a browser session.
+    Only failures from the caller's own address count against it, so nobody elsewhere can lock
+    the owner out of their account by failing on purpose (docs/accounts.md). An unknown email and
+    a wrong password give the same answer, in about the same time. The API mints a token from it
+    (`login`), the web app a browser session.
     """
-    by_account = await queries.count_login_failures(db, by_email=True, email=email, address="")
-    by_address = await queries.count_login_failures(db, by_email=False, email="", address=address)
-    if by_account >= max_per_account or by_address >= max_per_address:
+    counts = await queries.login_failure_counts(db, email=email, address=address)
+    if counts["by_pair"] >= max_per_pair or counts["by_address"] >= max_per_address:
         raise TooManyRequests(
             "Too many failed logins; try again later.", code="login_rate_limited", retry_after=3600
         )
@@ -110,7 +144,7 @@ async def check_password(
     if row is None or not ok:
         await queries.record_login_failure(db, email=email, address=address)
         raise Unauthorized("Wrong email or password.", code="invalid_credentials")
-    await queries.clear_login_failures(db, email=email)
+    await queries.clear_login_failures(db, email=email, address=address)
     return row
 
 
@@ -122,13 +156,13 @@ async def login(
     password: str,
     address: str,
     token_name: str,
-    max_per_account: int,
+    max_per_pair: int,
     max_per_address: int,
 ) -> w.LoginResponse:
     """Check a password (`check_password`) and mint a personal API token."""
     row = await check_password(
         db, hasher, email=email, password=password, address=address,
-        max_per_account=max_per_account, max_per_address=max_per_address,
+        max_per_pair=max_per_pair, max_per_address=max_per_address,
     )  # fmt: skip
     created = await create_token(db, user_id=row["id"], name=token_name)
     info = w.Token.model_validate(created.model_dump(exclude={"token"}))

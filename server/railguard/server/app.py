@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from railguard.server import db, edge, retention
+from railguard.server import db, edge, retention, usage_notices
 from railguard.server.alerts.dispatcher import Dispatcher
 from railguard.server.auth import AUTHENTICATORS, DEFAULT_AUTHENTICATORS, authenticated
 from railguard.server.endpoints import Endpoint
@@ -21,6 +21,7 @@ from railguard.server.keys import (
     KEY_CACHE,
     LIVE,
     POOL,
+    QUOTAS,
     RATE_LIMITER,
     SETTINGS,
     WRITER,
@@ -29,6 +30,7 @@ from railguard.server.logs import runtime as logs_runtime
 from railguard.server.openapi import ENDPOINTS_KEY
 from railguard.server.pipeline.keycache import KeyCache
 from railguard.server.pipeline.live import LiveHub
+from railguard.server.pipeline.quota import QuotaGate
 from railguard.server.pipeline.ratelimit import KeyRateLimiter
 from railguard.server.pipeline.writer import EventWriter
 from railguard.server.proxies import trusted_proxy_middleware
@@ -46,6 +48,7 @@ from railguard.server.views import (
     live,
     logs,
     otlp,
+    organizations,
     projects,
     release_health,
     triage,
@@ -73,6 +76,7 @@ def all_endpoints() -> list[Endpoint]:
         *logs.ENDPOINTS,
         *release_health.ENDPOINTS,
         *crons.ENDPOINTS,
+        *organizations.ENDPOINTS,
     ]
 
 
@@ -108,6 +112,9 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[POOL] = pool
     app[KEY_CACHE] = KeyCache(pool)
     app[RATE_LIMITER] = KeyRateLimiter(pool)
+    app[QUOTAS] = QuotaGate(
+        pool, usage_notices.announcer(pool, settings), ttl=settings.quota_check_seconds
+    )
     hub = LiveHub(pool, settings.database_url)
     await hub.start()
     app[LIVE] = hub

@@ -31,6 +31,7 @@ from railguard.server.endpoints import Handler
 from railguard.server.errors import Forbidden, NotFound, Unauthorized
 from railguard.server.http import int_param
 from railguard.server.keys import POOL
+from railguard.server.roles import at_least
 
 
 @dataclass(frozen=True)
@@ -93,35 +94,73 @@ def authenticated(handler: Handler) -> Handler:
     return with_user
 
 
+# Methods that change nothing: every role may use them. Any other method needs `member` or more
+# unless the endpoint asks for a role explicitly.
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def needed_role(request: web.Request, role: str | None) -> str:
+    return role or ("viewer" if request.method in _READS else "member")
+
+
+def require_role(found: Membership | OrgMembership, needed: str) -> None:
+    if not at_least(found.role, needed):
+        raise Forbidden(f"This needs the {needed} role in the organisation.", code="forbidden")
+
+
 @dataclass(frozen=True)
 class Membership:
-    """A project as the calling user sees it (the row carries their `role`)."""
+    """A project as the calling user sees it (the row carries their organisation `role`)."""
 
     project_id: int
     role: str
     row: dict[str, object]
 
 
-async def membership(request: web.Request, *, owner: bool = False) -> Membership:
-    """The `{project_id}` project of the URL if the caller belongs to it (an owner if `owner`).
+@dataclass(frozen=True)
+class OrgMembership:
+    """An organisation as the calling user sees it, with their `role` in it."""
 
+    organization_id: int
+    role: str
+    row: dict[str, object]
+
+
+async def membership(request: web.Request, *, role: str | None = None) -> Membership:
+    """The `{project_id}` project of the URL if the caller's organisation role allows the call.
+
+    `role` is the weakest role allowed; by default any role may read and `member` may change.
     Another tenant's project is indistinguishable from none: 404 either way.
     """
-    found = await member_of(request, int_param(request, "project_id"))
-    if owner:
-        require_owner(found)
-    return found
+    return await member_of(request, int_param(request, "project_id"), role=role)
 
 
-async def member_of(request: web.Request, project_id: int) -> Membership:
-    """Project `project_id` if the caller belongs to it; 404 otherwise, as for no project."""
+async def member_of(
+    request: web.Request, project_id: int, *, role: str | None = None
+) -> Membership:
+    """Project `project_id` if the caller belongs to its organisation (404 otherwise) with a role
+    of at least `role` (403 otherwise; the default as in `membership`)."""
     user = request[USER]
     row = await queries.get_project(request.app[POOL], project_id=project_id, user_id=user.id)
     if row is None:
         raise NotFound("No such project.")
-    return Membership(project_id, row["role"], dict(row))
+    found = Membership(project_id, row["role"], dict(row))
+    require_role(found, needed_role(request, role))
+    return found
 
 
-def require_owner(project: Membership) -> None:
-    if project.role != "owner":
-        raise Forbidden("Only a project owner can do this.")
+async def org_membership(
+    request: web.Request, *, role: str | None = None, organization_id: int | None = None
+) -> OrgMembership:
+    """The `{organization_id}` organisation of the URL (or `organization_id`), as `membership`
+    does for projects."""
+    if organization_id is None:
+        organization_id = int_param(request, "organization_id")
+    row = await queries.get_organization(
+        request.app[POOL], organization_id=organization_id, user_id=request[USER].id
+    )
+    if row is None:
+        raise NotFound("No such organisation.")
+    found = OrgMembership(organization_id, row["role"], dict(row))
+    require_role(found, needed_role(request, role))
+    return found

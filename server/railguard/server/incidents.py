@@ -9,6 +9,7 @@ from typing import Any, Literal
 import asyncpg
 import orjson
 
+from railguard.server import audit, roles
 from railguard.server.db import Executor, fetch_all, queries
 from railguard.server.errors import BadRequest, NotFound
 from railguard.wire import models as w
@@ -155,9 +156,7 @@ async def change_status(
     """Apply a person's action; the change is numbered and announced like any other."""
     status, kind = _ACTION_STATUS[action]
     async with pool.acquire() as conn, conn.transaction():
-        found = await queries.get_incident_for_user(conn, user_id=user_id, incident_id=incident_id)
-        if found is None:
-            raise NotFound("No such incident.")
+        await roles.require_incident_role(conn, user_id=user_id, incident_id=incident_id)
         await queries.lock_change_feed(conn)
         row = await queries.set_incident_status(
             conn, incident_id=incident_id, status=status, change_kind=kind, user_id=user_id,
@@ -166,5 +165,9 @@ async def change_status(
         await queries.record_activity(
             conn, incident_id=incident_id, actor_id=user_id, kind=kind, detail=commit or ""
         )
+        await audit.record_for_project(
+            conn, project_id=row["project_id"], actor_id=user_id, action=f"incident.{action}",
+            target=f"incident:{incident_id}",
+        )  # fmt: skip
         await queries.notify_changes(conn, seq=str(row["change_seq"]))
     return incident_model(row, public_base)

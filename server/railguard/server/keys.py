@@ -10,6 +10,7 @@ from railguard.server.alerts.dispatcher import Dispatcher
 from railguard.server.ingest.body import InflateBudget
 from railguard.server.pipeline.keycache import KeyCache
 from railguard.server.pipeline.live import LiveHub
+from railguard.server.pipeline.quota import QuotaGate
 from railguard.server.pipeline.ratelimit import KeyRateLimiter
 from railguard.server.pipeline.writer import EventWriter
 from railguard.server.settings import Settings
@@ -23,3 +24,4 @@ RATE_LIMITER: web.AppKey[KeyRateLimiter] = web.AppKey("rate_limiter")
 KEY_CACHE: web.AppKey[KeyCache] = web.AppKey("key_cache")
 ALERTS: web.AppKey[Dispatcher] = web.AppKey("alerts")
 INFLATE_BUDGET: web.AppKey[InflateBudget] = web.AppKey("inflate_budget")
+QUOTAS: web.AppKey[QuotaGate] = web.AppKey("quotas")

@@ -1,4 +1,4 @@
-"""Projects, memberships and ingest keys: the data-layer operations behind the API and the CLI."""
+"""Projects and their ingest keys: the data-layer operations behind the API and the CLI."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from railguard.server import security
+from railguard.server import audit, organizations, security
 from railguard.server.alerts.store import create_defaults as create_default_alerts
 from railguard.server.db import Executor, fetch_all, queries
-from railguard.server.errors import Conflict, Invalid, NotFound
+from railguard.server.errors import Conflict, Forbidden, Invalid, NotFound
 from railguard.wire import models as w
 from railguard.wire.repository import InvalidRepository, normalize_repository
 
@@ -49,25 +49,39 @@ async def create_project(
     request: w.ProjectCreateRequest,
     public_url: str,
 ) -> w.ProjectCreated:
-    """Create the project, its owner membership and a first ingest key, all or nothing."""
+    """Create the project in an organisation where the creator is an admin (their personal one
+    by default) with a first ingest key, all or nothing. Another tenant's organisation is 404."""
     repository = repository_identity(request.repository)
     rules = [rule.model_dump() for rule in request.path_rules]
     async with pool.acquire() as conn, conn.transaction():
+        org_id = request.organization_id
+        if org_id is None:
+            org_id = await organizations.personal_organization(conn, owner_id)
+        else:
+            role = await queries.get_org_member_role(conn, organization_id=org_id, user_id=owner_id)
+            if role is None:
+                raise NotFound("No such organisation.")
+            if role not in ("owner", "admin"):
+                raise Forbidden("This needs the admin role in the organisation.", code="forbidden")
         try:
             row = await queries.create_project(
-                conn, name=request.name, owner_id=owner_id, repository=repository,
-                platform=request.platform, path_rules=rules,
+                conn, name=request.name, owner_id=owner_id, organization_id=org_id,
+                repository=repository, platform=request.platform, path_rules=rules,
             )  # fmt: skip
         except asyncpg.UniqueViolationError as exc:
             raise Conflict(
-                f"A project for {repository} already exists.", code="repository_taken"
+                f"This organisation already has a project for {repository}.",
+                code="repository_taken",
             ) from exc
-        await queries.add_member(conn, project_id=row["id"], user_id=owner_id, role="owner")
+        role = await queries.get_org_member_role(conn, organization_id=org_id, user_id=owner_id)
         key = await _insert_key(conn, row["id"], label="default", rate_limit_per_minute=None)
         await create_default_alerts(conn, row["id"])
+        await audit.record(conn, organization_id=org_id, actor_id=owner_id,
+                           action="project.create", target=f"project:{row['id']}",
+                           detail={"repository": repository})  # fmt: skip
     ingest_key = key_model(key, public_url)
     return w.ProjectCreated(
-        **project_model(row, "owner").model_dump(), dsn=ingest_key.dsn, ingest_key=ingest_key
+        **project_model(row, role).model_dump(), dsn=ingest_key.dsn, ingest_key=ingest_key
     )
 
 
@@ -108,30 +122,9 @@ async def delete_project(db: Executor, project_id: int) -> None:
 
 
 async def list_members(db: Executor, project_id: int) -> list[w.Member]:
+    """The members of the project's organisation (they all see the project)."""
     rows = await fetch_all(queries.list_members(db, project_id=project_id))
     return [w.Member.model_validate(dict(r)) for r in rows]
-
-
-async def add_member(db: Executor, *, project_id: int, email: str, role: str) -> w.Member:
-    user = await queries.get_user_by_email(db, email=email)
-    if user is None:
-        raise NotFound(f"No user with email {email}.", code="user_not_found")
-    await queries.add_member(db, project_id=project_id, user_id=user["id"], role=role)
-    for member in await list_members(db, project_id):
-        if member.user_id == user["id"]:
-            return member
-    raise NotFound("No such member.")  # pragma: no cover - the row was just written
-
-
-async def remove_member(pool: asyncpg.Pool, *, project_id: int, user_id: int) -> None:
-    """Remove a member; the last owner cannot be removed (the project would be orphaned)."""
-    async with pool.acquire() as conn, conn.transaction():
-        await queries.lock_project(conn, project_id=project_id)
-        role = await queries.remove_member(conn, project_id=project_id, user_id=user_id)
-        if role is None:
-            raise NotFound("No such member.")
-        if role == "owner" and await queries.count_owners(conn, project_id=project_id) == 0:
-            raise Conflict("A project needs at least one owner.", code="last_owner")
 
 
 async def _insert_key(

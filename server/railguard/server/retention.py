@@ -6,6 +6,7 @@ events costs a catalog change, not a delete of each row. Incidents keep their co
 stored on the incident, not counted from events. A project may keep its events for less time:
 those rows are deleted in batches from the shared partitions. Partitions for the coming days are
 created ahead. Every server runs the task; a PostgreSQL advisory lock lets one pass run at a time.
+The same pass deletes login failures older than a day (docs/accounts.md).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Report:
     partitions_created: int = 0
     partitions_dropped: list[str] = field(default_factory=list)
     rows_deleted: int = 0
+    login_failures_pruned: int = 0
 
 
 def partition_end(name: str) -> datetime | None:
@@ -118,6 +120,7 @@ async def _pass(conn: Executor, retention_days: int, ahead_days: int) -> Report:
         report.rows_deleted += await _drain(
             queries.delete_project_events_before, conn, project_id=project_id, cutoff=cutoff
         )
+    report.login_failures_pruned = await queries.prune_login_failures(conn)
     if report.partitions_created or report.partitions_dropped or report.rows_deleted:
         log.info(
             "maintenance: %d partitions created, %d dropped (%s), %d old events deleted",

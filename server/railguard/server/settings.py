@@ -91,7 +91,11 @@ class Settings(BaseSettings):
     writer_batch_wait_ms: float = Field(default=5.0, ge=0)
 
     # Account protection.
-    login_failures_per_account_per_hour: int = 100
+    # Login failures count per address and per (address, account), never per account alone, so
+    # failing on purpose cannot lock the owner out (docs/accounts.md).
+    login_failures_per_address_account_per_hour: int = 10
+    # How stale an organisation's quota state may be in one process (docs/accounts.md).
+    quota_check_seconds: float = Field(default=5.0, gt=0, le=300)
     login_failures_per_address_per_hour: int = 300
     argon2_memory_kib: int = 19_456
     argon2_time_cost: int = 2

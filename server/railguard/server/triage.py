@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from railguard.server import incidents
+from railguard.server import incidents, roles
 from railguard.server.db import Executor, fetch_all, queries
 from railguard.server.errors import Invalid, NotFound
 from railguard.wire import models as w
@@ -23,7 +23,7 @@ async def assign(
 ) -> w.Assignment:
     """Assign to a member of the incident's project, or unassign with None."""
     async with pool.acquire() as conn, conn.transaction():
-        await visible_incident(conn, user_id=user_id, incident_id=incident_id)
+        await roles.require_incident_role(conn, user_id=user_id, incident_id=incident_id)
         row = await queries.set_assignee(conn, incident_id=incident_id, assignee_id=assignee_id)
         if row is None:
             raise Invalid(
@@ -39,7 +39,7 @@ async def assign(
 
 
 async def add_comment(db: Executor, *, user_id: int, incident_id: int, body: str) -> w.Comment:
-    await visible_incident(db, user_id=user_id, incident_id=incident_id)
+    await roles.require_incident_role(db, user_id=user_id, incident_id=incident_id)
     await queries.add_comment(db, incident_id=incident_id, author_id=user_id, body=body)
     return (await list_comments(db, user_id=user_id, incident_id=incident_id))[-1]
 
@@ -69,6 +69,7 @@ async def bulk_change_status(
     ids = sorted(set(incident_ids))
     for incident_id in ids:
         await visible_incident(pool, user_id=user_id, incident_id=incident_id)
+    await roles.refuse_incident_viewers(pool, user_id=user_id, incident_ids=ids)
     return [
         await incidents.change_status(
             pool,

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 IncidentStatus = Literal["open", "acknowledged", "resolved", "ignored"]
 Level = Literal["fatal", "error", "warning", "info", "debug"]
-Role = Literal["owner", "member"]
+# Organisation roles, strongest first; a viewer reads and never changes anything.
+Role = Literal["owner", "admin", "member", "viewer"]
 ChangeKind = Literal[
     "new", "updated", "resolved", "reopened", "acknowledged", "ignored", "regressed"
 ]
@@ -62,6 +63,14 @@ class SignupRequest(Request):
     email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
     password: str = Field(min_length=8, max_length=1024)
     display_name: str = Field(default="", max_length=200)
+
+
+class SignupAccepted(Response):
+    """The same answer whether or not the email already had an account (nothing to enumerate);
+    the owner of a taken address gets a notice by mail when the server can send one."""
+
+    status: Literal["accepted"] = "accepted"
+    message: str
 
 
 class LoginRequest(Request):
@@ -123,6 +132,9 @@ class ProjectCreateRequest(Request):
     )
     platform: str | None = Field(default=None, max_length=50)
     path_rules: list[PathRule] = Field(default_factory=list, max_length=50)
+    organization_id: int | None = Field(
+        default=None, description="The owning organisation; default: your personal one."
+    )
 
 
 class ProjectUpdateRequest(Request):
@@ -134,6 +146,7 @@ class ProjectUpdateRequest(Request):
 
 class Project(Response):
     id: int
+    organization_id: int
     name: str
     repository: str
     platform: str | None = None

@@ -86,10 +86,13 @@ class KeyRateLimiter:
                 self._windows = {k: w for k, w in self._windows.items() if w.number == number}
 
 
-def sentry_rate_limit_headers(retry_after: int, reason: str = "key_quota") -> dict[str, str]:
-    """The headers every SDK understands: integer seconds, `secs:categories:scope:reason`."""
+def sentry_rate_limit_headers(
+    retry_after: int, reason: str = "key_quota", categories: str = "", scope: str = "key"
+) -> dict[str, str]:
+    """The headers every SDK understands: integer seconds, `secs:categories:scope:reason`
+    (no categories: all of them)."""
     return {
         "Retry-After": str(retry_after),
-        "X-Sentry-Rate-Limits": f"{retry_after}::key:{reason}",
+        "X-Sentry-Rate-Limits": f"{retry_after}:{categories}:{scope}:{reason}",
         "X-Sentry-Error": "rate limited",
     }

@@ -24,6 +24,7 @@ from railguard.server.pipeline.batch import (
     group_key,
     incident_columns,
 )
+from railguard.server.usage import count as count_usage
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +183,7 @@ class EventWriter:
                     if alerting:
                         await queries.decide_incident_alerts(conn, incident_ids=alerting)
                     await queries.insert_events(conn, **event_columns(fresh_subs, incident_ids))
+                    await count_usage(conn, fresh_subs)
                     await queries.notify_changes(conn, seq=str(max_seq))
                 usage: dict[int, int] = {}
                 for sub in subs:

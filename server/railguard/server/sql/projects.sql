@@ -1,15 +1,11 @@
 -- name: create_project^
-INSERT INTO projects (name, owner_id, repository, platform, path_rules)
-VALUES (:name, :owner_id, :repository, :platform, :path_rules)
-RETURNING id, name, repository, platform, path_rules, created_at, updated_at;
-
--- name: add_member!
-INSERT INTO project_members (project_id, user_id, role) VALUES (:project_id, :user_id, :role)
-ON CONFLICT (project_id, user_id) DO UPDATE SET role = EXCLUDED.role;
+INSERT INTO projects (name, owner_id, organization_id, repository, platform, path_rules)
+VALUES (:name, :owner_id, :organization_id, :repository, :platform, :path_rules)
+RETURNING id, organization_id, name, repository, platform, path_rules, created_at, updated_at;
 
 -- name: list_projects
--- Live projects the user belongs to, optionally only the one with a repository identity.
-SELECT p.id, p.name, p.repository, p.platform, p.path_rules, p.created_at, p.updated_at, m.role
+-- Live projects of the user's organisations, optionally only those of a repository identity.
+SELECT p.id, p.organization_id, p.name, p.repository, p.platform, p.path_rules, p.created_at, p.updated_at, m.role
 FROM projects p JOIN project_members m ON m.project_id = p.id AND m.user_id = :user_id
 WHERE p.deleted_at IS NULL
   AND (:repository::text IS NULL OR lower(p.repository) = lower(:repository))
@@ -17,7 +13,7 @@ ORDER BY p.id;
 
 -- name: get_project^
 -- One live project, only if the user is a member (else no row: 404, never a leak).
-SELECT p.id, p.name, p.repository, p.platform, p.path_rules, p.created_at, p.updated_at, m.role
+SELECT p.id, p.organization_id, p.name, p.repository, p.platform, p.path_rules, p.created_at, p.updated_at, m.role
 FROM projects p JOIN project_members m ON m.project_id = p.id AND m.user_id = :user_id
 WHERE p.id = :project_id AND p.deleted_at IS NULL;
 
@@ -29,7 +25,7 @@ UPDATE projects SET
     path_rules = coalesce(:path_rules, path_rules),
     updated_at = now()
 WHERE id = :project_id AND deleted_at IS NULL
-RETURNING id, name, repository, platform, path_rules, created_at, updated_at;
+RETURNING id, organization_id, name, repository, platform, path_rules, created_at, updated_at;
 
 -- name: soft_delete_project!
 UPDATE projects SET deleted_at = now(), updated_at = now()
@@ -40,26 +36,15 @@ SELECT m.user_id, u.email, u.display_name, m.role, m.created_at
 FROM project_members m JOIN users u ON u.id = m.user_id
 WHERE m.project_id = :project_id ORDER BY m.created_at, m.user_id;
 
--- name: remove_member$
-DELETE FROM project_members WHERE project_id = :project_id AND user_id = :user_id
-RETURNING role;
-
--- name: count_owners$
-SELECT count(*) FROM project_members WHERE project_id = :project_id AND role = 'owner';
-
 -- name: get_project_path_rules$
 SELECT path_rules FROM projects WHERE id = :project_id;
-
--- name: lock_project!
--- Serialise membership changes of one project (the last owner must stay).
-SELECT 1 FROM projects WHERE id = :project_id FOR UPDATE;
 
 -- name: project_exists$
 SELECT EXISTS (SELECT 1 FROM projects WHERE id = :project_id AND deleted_at IS NULL);
 
 -- name: all_projects
 -- Every live project with its owner's email, for operators.
-SELECT p.id, p.name, p.repository, u.email AS owner, p.created_at
+SELECT p.id, p.organization_id, p.name, p.repository, u.email AS owner, p.created_at
 FROM projects p JOIN users u ON u.id = p.owner_id
 WHERE p.deleted_at IS NULL ORDER BY p.id;
 

@@ -11,17 +11,20 @@ FROM users WHERE lower(email) = lower(:email);
 -- name: get_user^
 SELECT id, email, display_name, created_at FROM users WHERE id = :user_id;
 
--- name: count_login_failures$
--- Failures in the last hour for an account or an address.
-SELECT count(*) FROM login_failures
-WHERE failed_at > now() - interval '1 hour'
-  AND ((:by_email AND lower(email) = lower(:email)) OR (NOT :by_email AND address = :address));
+-- name: login_failure_counts^
+-- Failures in the last hour from one address: all of them, and those for one account.
+SELECT count(*) AS by_address, count(*) FILTER (WHERE lower(email) = lower(:email)) AS by_pair
+FROM login_failures
+WHERE address = :address AND failed_at > now() - interval '1 hour';
 
 -- name: record_login_failure!
 INSERT INTO login_failures (email, address) VALUES (:email, :address);
 
 -- name: clear_login_failures!
-DELETE FROM login_failures WHERE lower(email) = lower(:email);
+-- A success forgets only its own address's failures for the account.
+DELETE FROM login_failures WHERE lower(email) = lower(:email) AND address = :address;
 
--- name: prune_login_failures!
-DELETE FROM login_failures WHERE failed_at < now() - interval '1 day';
+-- name: prune_login_failures$
+-- Called by the periodic maintenance pass (retention.py); answers how many went.
+WITH gone AS (DELETE FROM login_failures WHERE failed_at < now() - interval '1 day' RETURNING 1)
+SELECT count(*) FROM gone;

@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 
+from railguard.server import roles
 from railguard.server.db import Executor, fetch_all, queries
 from railguard.server.errors import Invalid, NotFound
 from railguard.server.uptime import stats
@@ -145,6 +146,7 @@ async def list_outages(
 
 
 async def acknowledge_outage(db: Executor, *, user_id: int, outage_id: int) -> u.Outage:
+    await roles.require_outage_role(db, user_id=user_id, outage_id=outage_id)
     row = await queries.acknowledge_outage(db, user_id=user_id, outage_id=outage_id)
     if row is None:
         raise NotFound("No such outage.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from railguard.server import accounts
+from railguard.server import accounts, audit
 from railguard.server.auth import USER
 from railguard.server.endpoints import Endpoint
 from railguard.server.http import int_param, json_response, parse_request
@@ -16,13 +16,23 @@ def client_address(request: web.Request) -> str:
     return request.remote or "unknown"
 
 
+async def _audit(
+    request: web.Request, user_id: int, action: str, target: str,
+    detail: dict[str, object] | None = None,
+) -> None:  # fmt: skip
+    """Personal acts go to the audit log of every organisation the person belongs to."""
+    await audit.record_for_user(request.app[POOL], actor_id=user_id, action=action,
+                                target=target, detail=detail,
+                                address=client_address(request))  # fmt: skip
+
+
 async def signup(request: web.Request) -> web.Response:
     body = await parse_request(request, w.SignupRequest)
-    user = await accounts.create_user(
-        request.app[POOL], request.app[HASHER],
+    accepted = await accounts.sign_up(
+        request.app[POOL], request.app[HASHER], request.app[SETTINGS],
         email=body.email, password=body.password, display_name=body.display_name,
     )  # fmt: skip
-    return json_response(user, status=201)
+    return json_response(accepted, status=202)
 
 
 async def login(request: web.Request) -> web.Response:
@@ -32,9 +42,11 @@ async def login(request: web.Request) -> web.Response:
         request.app[POOL], request.app[HASHER],
         email=body.email, password=body.password, address=client_address(request),
         token_name=body.token_name,
-        max_per_account=settings.login_failures_per_account_per_hour,
+        max_per_pair=settings.login_failures_per_address_account_per_hour,
         max_per_address=settings.login_failures_per_address_per_hour,
     )  # fmt: skip
+    await _audit(request, result.user.id, "token.create",
+                 f"token:{result.token_info.id}", {"via": "login"})  # fmt: skip
     return json_response(result, status=201)
 
 
@@ -50,6 +62,7 @@ async def create_token(request: web.Request) -> web.Response:
     token = await accounts.create_token(
         request.app[POOL], user_id=user.id, name=body.name, expires_in_days=body.expires_in_days
     )
+    await _audit(request, user.id, "token.create", f"token:{token.id}", {"name": body.name})
     return json_response(token, status=201)
 
 
@@ -61,15 +74,16 @@ async def list_tokens(request: web.Request) -> web.Response:
 async def revoke_token(request: web.Request) -> web.Response:
     user = request[USER]
     token_id = int_param(request, "token_id")
-    return json_response(
-        await accounts.revoke_token(request.app[POOL], user_id=user.id, token_id=token_id)
-    )
+    revoked = await accounts.revoke_token(request.app[POOL], user_id=user.id, token_id=token_id)
+    await _audit(request, user.id, "token.revoke", f"token:{token_id}")
+    return json_response(revoked)
 
 
 ENDPOINTS = [
-    Endpoint("POST", "/api/v1/auth/signup", signup, "signup", "Create an account.",
-             request=w.SignupRequest, response=w.User, status=201, authenticated=False,
-             errors=(400, 409, 422)),
+    Endpoint("POST", "/api/v1/auth/signup", signup, "signup",
+             "Create an account (the same answer for a taken address).",
+             request=w.SignupRequest, response=w.SignupAccepted, status=202,
+             authenticated=False, errors=(400, 422)),
     Endpoint("POST", "/api/v1/auth/login", login, "login",
              "Check email and password and mint a personal API token.",
              request=w.LoginRequest, response=w.LoginResponse, status=201, authenticated=False,

@@ -1,6 +1,6 @@
 """Alert rules, channels, your own preferences, the delivery log and test alerts of a project.
 
-Members read; owners change rules and channels; everyone sets their own preferences and may
+Members read; admins change rules and channels; everyone sets their own preferences and may
 send themselves a test alert.
 """
 
@@ -20,7 +20,8 @@ _STATUSES = {"pending", "held", "delivered", "failed", "digested"}
 
 
 async def _member(request: web.Request, *, owner: bool = False) -> tuple[int, int]:
-    project = await membership(request, owner=owner)
+    """The caller and the project; `owner`: changes to the project's alerting (admins)."""
+    project = await membership(request, role="admin" if owner else "viewer")
     return request[USER].id, project.project_id
 
 
@@ -106,21 +107,21 @@ ENDPOINTS = [
     Endpoint("GET", _P + "/rules", list_rules, "list_alert_rules", "A project's alert rules.",
              response=a.AlertRule, many=True, errors=(404,)),
     Endpoint("POST", _P + "/rules", create_rule, "create_alert_rule",
-             "Add an alert rule (owners).", request=a.AlertRuleRequest, response=a.AlertRule,
+             "Add an alert rule (admins).", request=a.AlertRuleRequest, response=a.AlertRule,
              status=201, errors=(403, 404)),
     Endpoint("PUT", _P + "/rules/{rule_id}", update_rule, "update_alert_rule",
-             "Replace an alert rule (owners).", request=a.AlertRuleRequest,
+             "Replace an alert rule (admins).", request=a.AlertRuleRequest,
              response=a.AlertRule, errors=(403, 404)),
     Endpoint("DELETE", _P + "/rules/{rule_id}", delete_rule, "delete_alert_rule",
-             "Delete an alert rule (owners).", status=204, errors=(403, 404)),
+             "Delete an alert rule (admins).", status=204, errors=(403, 404)),
     Endpoint("GET", _P + "/channels", list_channels, "list_alert_channels",
              "A project's alert channels (secrets are never shown).", response=a.AlertChannel,
              many=True, errors=(404,)),
     Endpoint("POST", _P + "/channels", create_channel, "create_alert_channel",
-             "Add an email or webhook channel (owners).", request=a.AlertChannelRequest,
+             "Add an email or webhook channel (admins).", request=a.AlertChannelRequest,
              response=a.AlertChannel, status=201, errors=(403, 404)),
     Endpoint("DELETE", _P + "/channels/{channel_id}", delete_channel, "delete_alert_channel",
-             "Delete an alert channel (owners).", status=204, errors=(403, 404)),
+             "Delete an alert channel (admins).", status=204, errors=(403, 404)),
     Endpoint("GET", _P + "/preferences", get_preferences, "get_alert_preferences",
              "Your alert preferences for this project.", response=a.AlertPreferences,
              errors=(404,)),

@@ -106,7 +106,7 @@ def _action(action: incidents.Action) -> Handler:
 
 
 async def create_release(request: web.Request) -> web.Response:
-    project_id = (await membership(request, owner=True)).project_id
+    project_id = (await membership(request, role="admin")).project_id
     body = await parse_request(request, w.ReleaseCreateRequest)
     row = await queries.create_release(
         request.app[POOL], project_id=project_id, version=body.version,

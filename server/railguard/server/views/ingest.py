@@ -32,10 +32,18 @@ from railguard.server.ingest.process import (
     process_native_event,
     process_sentry_event,
 )
-from railguard.server.keys import INFLATE_BUDGET, KEY_CACHE, RATE_LIMITER, SETTINGS, WRITER
+from railguard.server.keys import (
+    INFLATE_BUDGET,
+    KEY_CACHE,
+    QUOTAS,
+    RATE_LIMITER,
+    SETTINGS,
+    WRITER,
+)
 from railguard.server.logs import envelope_items
 from railguard.server.pipeline.batch import Submission
 from railguard.server.pipeline.keycache import KeyInfo
+from railguard.server.pipeline.quota import ORG_QUOTA_SCOPE, OverQuota
 from railguard.server.pipeline.ratelimit import sentry_rate_limit_headers
 from railguard.server.pipeline.writer import (
     EventRejected,
@@ -90,6 +98,10 @@ async def _key_for(request: web.Request, public_key: str, project_id: int | None
         raise Forbidden("key revoked")
     if info.project_deleted:
         raise Forbidden("project disabled")
+    try:
+        await request.app[QUOTAS].check(info.project_id)
+    except OverQuota as exc:
+        raise _RateLimited(exc.retry_after, "usage_exceeded", ORG_QUOTA_SCOPE) from None
     return info
 
 
@@ -111,9 +123,10 @@ async def _admit(request: web.Request, key: KeyInfo, wanted: int) -> int:
 
 
 class _RateLimited(Exception):
-    def __init__(self, retry_after: int, reason: str) -> None:
+    def __init__(self, retry_after: int, reason: str, scope: tuple[str, str] = ("", "key")) -> None:
         self.retry_after = retry_after
         self.reason = reason
+        self.scope = scope  # (categories, scope) of X-Sentry-Rate-Limits
 
 
 async def _store(request: web.Request, key: KeyInfo, processed: ProcessedEvent) -> WriteResult:
@@ -189,7 +202,7 @@ def _answers_like_relay(handler: Handler) -> Handler:
         except _REFUSALS as exc:
             return _refusal(status_of(exc), exc.message)
         except _RateLimited as exc:
-            headers = sentry_rate_limit_headers(exc.retry_after, exc.reason)
+            headers = sentry_rate_limit_headers(exc.retry_after, exc.reason, *exc.scope)
             return _refusal(429, "rate limited", headers)
         except BudgetExhausted:
             return _refusal(429, "rate limited", sentry_rate_limit_headers(2, "overloaded"))
@@ -302,7 +315,7 @@ async def native_event(request: web.Request) -> web.Response:
             429, "rate_limited", "The server is busy; retry shortly.", headers=headers
         )
     except _RateLimited as exc:
-        headers = sentry_rate_limit_headers(exc.retry_after, exc.reason)
+        headers = sentry_rate_limit_headers(exc.retry_after, exc.reason, *exc.scope)
         if exc.reason == "unavailable":
             return error_response(503, "database_unavailable", "Retry shortly.", headers=headers)
         return error_response(429, "rate_limited", "Too many events; slow down.", headers=headers)

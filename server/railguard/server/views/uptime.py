@@ -6,18 +6,19 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from railguard.server.auth import USER, member_of, require_owner
+from railguard.server.auth import USER, member_of
 from railguard.server.endpoints import Endpoint, QueryParam
 from railguard.server.errors import Forbidden, Invalid
 from railguard.server.http import int_param, json_response, parse_request, query_limit
 from railguard.server.keys import POOL, SETTINGS
+from railguard.server.roles import at_least
 from railguard.server.uptime import agents, monitors
 from railguard.wire import uptime as u
 
 
 async def create_monitor(request: web.Request) -> web.Response:
     project_id = int_param(request, "project_id")
-    require_owner(await member_of(request, project_id))
+    await member_of(request, project_id, role="admin")
     body = await parse_request(request, u.MonitorCreateRequest)
     created = await monitors.create_monitor(request.app[POOL], project_id=project_id, request=body)
     return json_response(created, status=201)
@@ -48,8 +49,8 @@ async def update_monitor(request: web.Request) -> web.Response:
     row = await monitors.monitor_for_user(
         request.app[POOL], user_id=user.id, monitor_id=int_param(request, "monitor_id")
     )
-    if row["role"] != "owner":
-        raise Forbidden("Only a project owner can do this.")
+    if not at_least(row["role"], "admin"):
+        raise Forbidden("This needs the admin role in the organisation.")
     body = await parse_request(request, u.MonitorUpdateRequest)
     return json_response(
         await monitors.update_monitor(request.app[POOL], monitor=row, request=body)
@@ -61,8 +62,8 @@ async def delete_monitor(request: web.Request) -> web.Response:
     row = await monitors.monitor_for_user(
         request.app[POOL], user_id=user.id, monitor_id=int_param(request, "monitor_id")
     )
-    if row["role"] != "owner":
-        raise Forbidden("Only a project owner can do this.")
+    if not at_least(row["role"], "admin"):
+        raise Forbidden("This needs the admin role in the organisation.")
     await monitors.delete_monitor(request.app[POOL], row["id"])
     return web.Response(status=204)
 
@@ -124,7 +125,7 @@ async def acknowledge_outage(request: web.Request) -> web.Response:
 
 async def create_agent(request: web.Request) -> web.Response:
     project_id = int_param(request, "project_id")
-    require_owner(await member_of(request, project_id))
+    await member_of(request, project_id, role="admin")
     body = await parse_request(request, u.AgentCreateRequest)
     created = await agents.create_agent(
         request.app[POOL], project_id=project_id, name=body.name,
@@ -145,7 +146,7 @@ async def list_agents(request: web.Request) -> web.Response:
 
 async def revoke_agent(request: web.Request) -> web.Response:
     project_id = int_param(request, "project_id")
-    require_owner(await member_of(request, project_id))
+    await member_of(request, project_id, role="admin")
     revoked = await agents.revoke_agent(
         request.app[POOL], project_id=project_id, agent_id=int_param(request, "agent_id"),
         offline_after=request.app[SETTINGS].uptime_agent_offline_after,
@@ -158,7 +159,7 @@ _LIMIT = QueryParam("limit", "Page size.", type="integer")
 
 ENDPOINTS = [
     Endpoint("POST", f"{_P}/monitors", create_monitor, "create_monitor",
-             "Create an uptime monitor (owners).", request=u.MonitorCreateRequest,
+             "Create an uptime monitor (admins).", request=u.MonitorCreateRequest,
              response=u.Monitor, status=201, errors=(400, 403, 404, 422)),
     Endpoint("GET", f"{_P}/monitors", list_monitors, "list_monitors",
              "A project's monitors.", response=u.Monitor, many=True, errors=(404,)),
@@ -168,10 +169,10 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/monitors/{monitor_id}", get_monitor, "get_monitor",
              "One monitor.", response=u.Monitor, errors=(404,)),
     Endpoint("PATCH", "/api/v1/monitors/{monitor_id}", update_monitor, "update_monitor",
-             "Rename, pause or reschedule a monitor (owners).", request=u.MonitorUpdateRequest,
+             "Rename, pause or reschedule a monitor (admins).", request=u.MonitorUpdateRequest,
              response=u.Monitor, errors=(400, 403, 404, 422)),
     Endpoint("DELETE", "/api/v1/monitors/{monitor_id}", delete_monitor, "delete_monitor",
-             "Delete a monitor with its history (owners).", status=204, errors=(403, 404)),
+             "Delete a monitor with its history (admins).", status=204, errors=(403, 404)),
     Endpoint("GET", "/api/v1/monitors/{monitor_id}/stats", monitor_stats, "monitor_stats",
              "Uptime and latency percentiles over 24 h, 7 d and 30 d (hourly rollups).",
              response=u.MonitorStats, errors=(404,)),

@@ -10,7 +10,7 @@ import secrets
 
 from aiohttp import web
 
-from railguard.server import accounts
+from railguard.server import accounts, audit
 from railguard.server.errors import DomainError
 from railguard.server.http import int_param
 from railguard.server.http_errors import status_of
@@ -53,7 +53,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         user = await accounts.check_password(
             request.app[POOL], request.app[HASHER], email=email, password=password,
             address=client_address(request),
-            max_per_account=settings.login_failures_per_account_per_hour,
+            max_per_pair=settings.login_failures_per_address_account_per_hour,
             max_per_address=settings.login_failures_per_address_per_hour,
         )  # fmt: skip
     except DomainError as exc:
@@ -62,6 +62,9 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         request.app[POOL], user_id=user["id"], method="password",
         user_agent=request.headers.get("User-Agent", ""), address=client_address(request),
     )  # fmt: skip
+    await audit.record_for_user(request.app[POOL], actor_id=user["id"], action="session.create",
+                                detail={"method": "password"},
+                                address=client_address(request))  # fmt: skip
     response = guard.redirect(guard.safe_next(str(data.get("next", ""))))
     response.set_cookie(
         guard.COOKIE, secret, httponly=True, samesite="Lax", secure=guard.is_secure(request),

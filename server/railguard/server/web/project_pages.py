@@ -11,11 +11,13 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from railguard.server import privacy, projects
+from railguard.server import audit, organizations, privacy, projects
 from railguard.server.db import queries
 from railguard.server.errors import Conflict, Forbidden, Invalid, NotFound
 from railguard.server.http import int_param
 from railguard.server.keys import KEY_CACHE, POOL, SETTINGS
+from railguard.server.roles import at_least
+from railguard.server.views.accounts import client_address
 from railguard.server.web import guard
 from railguard.server.web.sessions import WebSession
 from railguard.server.web.snippets import sdk_snippets
@@ -25,15 +27,25 @@ from railguard.wire import models as w
 async def member_project(
     request: web.Request, session: WebSession, *, owner: bool = False
 ) -> dict[str, Any]:
-    """The project in the path as this person sees it; 404 when not theirs, 403 when not owner."""
+    """The project in the path as this person sees it; 404 when not theirs, 403 when `owner` and
+    the person is not an admin or owner of its organisation."""
     project_id = int_param(request, "project_id")
     row = await queries.get_project(request.app[POOL], project_id=project_id,
                                     user_id=session.user_id)  # fmt: skip
     if row is None:
         raise NotFound("No such project.")
-    if owner and row["role"] != "owner":
-        raise Forbidden("Only a project owner can do this.")
+    if owner and not at_least(row["role"], "admin"):
+        raise Forbidden("This needs the admin role in the organisation.")
     return dict(row)
+
+
+async def _audit(
+    request: web.Request, session: WebSession, project_id: int, action: str, target: str = ""
+) -> None:
+    await audit.record_for_project(
+        request.app[POOL], project_id=project_id, actor_id=session.user_id, action=action,
+        target=target, address=client_address(request),
+    )  # fmt: skip
 
 
 def parse_path_rules(text: str) -> list[w.PathRule]:
@@ -67,20 +79,31 @@ async def project_list(request: web.Request) -> web.StreamResponse:
     return guard.render(request, "projects.html", {"projects": found})
 
 
+async def _team_orgs(request: web.Request, user_id: int) -> list[Any]:
+    """Organisations other than personal ones where the person may create projects."""
+    found = await organizations.list_organizations(request.app[POOL], user_id)
+    return [o for o in found if not o.personal and at_least(o.role, "admin")]
+
+
 async def new_project_page(request: web.Request) -> web.StreamResponse:
-    await guard.require(request)
-    return guard.render(request, "project_new.html", {"form": {}, "error": ""})
+    session = await guard.require(request)
+    orgs = await _team_orgs(request, session.user_id)
+    return guard.render(request, "project_new.html",
+                        {"form": {}, "error": "", "organizations": orgs})  # fmt: skip
 
 
 async def create_project(request: web.Request) -> web.StreamResponse:
     session = await guard.require(request)
     data = await guard.form(request, session)
-    fields = {k: str(data.get(k, "")) for k in ("name", "repository", "platform", "path_rules")}
+    names = ("name", "repository", "platform", "path_rules", "organization_id")
+    fields = {k: str(data.get(k, "")) for k in names}
+    org = fields["organization_id"]
     try:
         body = w.ProjectCreateRequest(
             name=fields["name"].strip(), repository=fields["repository"].strip(),
             platform=fields["platform"].strip() or None,
             path_rules=parse_path_rules(fields["path_rules"]),
+            organization_id=int(org) if org.isascii() and org.isdigit() and len(org) < 19 else None,
         )  # fmt: skip
         created = await projects.create_project(
             request.app[POOL], owner_id=session.user_id, request=body,
@@ -88,10 +111,14 @@ async def create_project(request: web.Request) -> web.StreamResponse:
         )  # fmt: skip
     except (ValidationError, Invalid) as exc:
         message = exc.message if isinstance(exc, Invalid) else _first_error(exc)
-        return guard.render(request, "project_new.html", {"form": fields, "error": message},
+        orgs = await _team_orgs(request, session.user_id)
+        return guard.render(request, "project_new.html",
+                            {"form": fields, "error": message, "organizations": orgs},
                             status=422)  # fmt: skip
     except Conflict as exc:
-        return guard.render(request, "project_new.html", {"form": fields, "error": exc.message},
+        orgs = await _team_orgs(request, session.user_id)
+        return guard.render(request, "project_new.html",
+                            {"form": fields, "error": exc.message, "organizations": orgs},
                             status=409)  # fmt: skip
     raise guard.redirect(f"/projects/{created.id}/settings")
 
@@ -135,13 +162,14 @@ async def update_settings(request: web.Request) -> web.StreamResponse:
             platform=str(data.get("platform", "")).strip() or None,
             path_rules=parse_path_rules(str(data.get("path_rules", ""))),
         )  # fmt: skip
-        await projects.update_project(request.app[POOL], project_id=project["id"], role="owner",
-                                      request=body)  # fmt: skip
+        await projects.update_project(request.app[POOL], project_id=project["id"],
+                                      role=project["role"], request=body)  # fmt: skip
     except (ValidationError, Invalid, Conflict) as exc:
         message = _first_error(exc) if isinstance(exc, ValidationError) else exc.message
         status = 409 if isinstance(exc, Conflict) else 422
         return await _render_settings(request, project, error=message, status=status)
     request.app[KEY_CACHE].forget()  # path rules travel with cached keys
+    await _audit(request, session, project["id"], "project.update")
     raise guard.redirect(f"/projects/{project['id']}/settings")
 
 
@@ -150,11 +178,12 @@ async def create_key(request: web.Request) -> web.StreamResponse:
     project = await member_project(request, session, owner=True)
     data = await guard.form(request, session)
     label = str(data.get("label", "")).strip()[:200]
-    await projects.create_key(
+    key = await projects.create_key(
         request.app[POOL], project_id=project["id"],
         request=w.IngestKeyCreateRequest(label=label),
         public_url=request.app[SETTINGS].public_base,
     )  # fmt: skip
+    await _audit(request, session, project["id"], "key.create", f"key:{key.id}")
     raise guard.redirect(f"/projects/{project['id']}/settings#keys")
 
 
@@ -167,6 +196,7 @@ async def revoke_key(request: web.Request) -> web.StreamResponse:
         public_url=request.app[SETTINGS].public_base,
     )  # fmt: skip
     request.app[KEY_CACHE].forget(key.public_key)
+    await _audit(request, session, project["id"], "key.revoke", f"key:{key.id}")
     raise guard.redirect(f"/projects/{project['id']}/settings#keys")
 
 
@@ -179,6 +209,7 @@ async def update_privacy(request: web.Request) -> web.StreamResponse:
     )
     await privacy.set_privacy(request.app[POOL], project["id"], body)
     request.app[KEY_CACHE].forget()  # the scrubbing policy travels with cached keys
+    await _audit(request, session, project["id"], "project.privacy")
     raise guard.redirect(f"/projects/{project['id']}/settings#privacy")
 
 

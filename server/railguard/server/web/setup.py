@@ -16,6 +16,7 @@ from railguard.server.web import (
     incident_lists,
     incident_page,
     monitor_pages,
+    org_pages,
     performance_pages,
     project_pages,
     telemetry_pages,
@@ -45,7 +46,7 @@ def setup_web(app: web.Application) -> None:
     env.filters["ago"] = _ago
     page_modules = (
         account_pages, project_pages, incident_lists, incident_page, monitor_pages, alert_pages,
-        performance_pages, telemetry_pages,
+        performance_pages, telemetry_pages, org_pages,
     )  # fmt: skip
     for module in page_modules:
         for method, path, handler in module.ROUTES:

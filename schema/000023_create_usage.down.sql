@@ -1,0 +1,2 @@
+ALTER TABLE organizations DROP COLUMN event_quota;
+DROP TABLE usage;
