@@ -9,7 +9,10 @@ New endpoints must be classified here: the walk fails on one it does not know.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +54,36 @@ class Org:
     owner: Account
     ids: dict[str, int] = field(default_factory=dict)
     event: str = ""
+    trace: str = ""
+
+
+async def _telemetry(client: Client, project: dict[str, Any], p: str, h: dict[str, str]) -> str:
+    """A transaction (its trace) and a cron check-in (its monitor), through a Sentry envelope."""
+    trace, now = uuid.uuid4().hex, time.time()
+    transaction = {
+        "type": "transaction", "event_id": uuid.uuid4().hex, "transaction": "GET /x",
+        "start_timestamp": now - 0.2, "timestamp": now, "spans": [],
+        "contexts": {"trace": {"trace_id": trace, "span_id": "ab" * 8, "op": "http.server"}},
+    }  # fmt: skip
+    check_in = {
+        "check_in_id": uuid.uuid4().hex, "monitor_slug": "nightly", "status": "ok",
+        "monitor_config": {"schedule": {"type": "crontab", "value": "0 3 * * *"}},
+    }  # fmt: skip
+    lines = [{}]
+    for kind, item in (("transaction", transaction), ("check_in", check_in)):
+        lines += [{"type": kind}, item]
+    body = "\n".join(json.dumps(line) for line in lines).encode()
+    key = project["ingest_key"]["public_key"]
+    resp = await client.post(
+        f"/api/{project['id']}/envelope/", data=body,
+        headers={"X-Sentry-Auth": f"Sentry sentry_key={key}, sentry_version=7"},
+    )  # fmt: skip
+    await _ok(resp, 200)
+    for _ in range(200):
+        if (await client.get(f"{p}/traces/{trace}", headers=h)).status == 200:
+            return trace
+        await asyncio.sleep(0.05)
+    raise AssertionError("the transaction was not stored")
 
 
 async def _ok(resp: Any, *statuses: int) -> Any:
@@ -86,6 +119,9 @@ async def _build(client: Client, api: Api, database_url: str, targets: list[Acco
     iid = org.ids["incident_id"] = page["items"][0]["id"]
     events = await _ok(await client.get(f"/api/v1/incidents/{iid}/events", headers=h))
     org.event = events["items"][0]["event_id"]
+    org.trace = await _telemetry(client, project, p, h)
+    crons = await _ok(await client.get(p + "/cron-monitors", headers=h))
+    org.ids["cron_monitor_id"] = crons[0]["id"]
     rule = {"name": "r", "kind": "new"}
     org.ids["rule_id"] = (await _ok(await client.post(p + "/alerts/rules", json=rule, headers=h)))[
         "id"
@@ -154,10 +190,13 @@ def _body(name: str, org: Org) -> Any:
 
 
 def _path(path: str, org: Org, name: str, user_id: int) -> str:
-    values = {**org.ids, "event": org.event}
+    values: dict[str, object] = {**org.ids, "event": org.event, "trace": org.trace}
     if name in {"remove_member", "remove_org_member", "change_member_role"}:
         values["user_id"] = user_id
-    return re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path)
+    query = {"route_detail": "?route=GET%20/x", "release_health_hours": "?release=1.0"}.get(
+        name, ""
+    )
+    return re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path) + query
 
 
 SCOPED = [e for e in all_endpoints() if e.authenticated and e.name not in PERSONAL]

@@ -131,11 +131,7 @@ async def test_privacy_settings_are_the_owners_and_invisible_to_other_tenants(
     owner, member, stranger = await api.account(), await api.account(), await api.account()
     project = await api.project(owner)
     path = f"/api/v1/projects/{project['id']}/privacy"
-    added = await client.post(
-        f"/api/v1/projects/{project['id']}/members", headers=owner.headers,
-        json={"email": member.email, "role": "member"},
-    )  # fmt: skip
-    assert added.status == 201
+    await api.join(owner, member, project_id=project["id"])
 
     assert (await client.get(path, headers=member.headers)).status == 200
     refused = await client.patch(path, headers=member.headers, json={"scrub_emails": True})

@@ -54,11 +54,7 @@ async def test_a_member_reads_the_privacy_settings_but_cannot_change_them(
     owner, member = await api.account(), await api.account()
     project = await api.project(owner)
     pid = project["id"]
-    added = await client.post(
-        f"/api/v1/projects/{pid}/members", headers=owner.headers,
-        json={"email": member.email, "role": "member"},
-    )  # fmt: skip
-    assert added.status == 201
+    await api.join(owner, member, project_id=pid)
     await browser.sign_in(member.email)
     status, html, _ = await browser.get(f"/projects/{pid}/settings")
     assert status == 200 and "Email addresses: kept" in html and 'name="scrub_emails"' not in html

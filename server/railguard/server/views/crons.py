@@ -21,14 +21,14 @@ async def list_monitors(request: web.Request) -> web.Response:
 
 async def get_monitor(request: web.Request) -> web.Response:
     row = await store.monitor_for_user(
-        request.app[POOL], user_id=request[USER].id, monitor_id=int_param(request, "monitor_id")
+        request.app[POOL], user_id=request[USER].id, monitor_id=int_param(request, "cron_monitor_id")
     )
     return json_response(store.monitor_model(row))
 
 
 async def list_checkins(request: web.Request) -> web.Response:
     row = await store.monitor_for_user(
-        request.app[POOL], user_id=request[USER].id, monitor_id=int_param(request, "monitor_id")
+        request.app[POOL], user_id=request[USER].id, monitor_id=int_param(request, "cron_monitor_id")
     )
     found = await store.checkins(request.app[POOL], row["id"], query_limit(request, 100, 1000))
     return json_response(found)
@@ -38,9 +38,9 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/projects/{project_id}/cron-monitors", list_monitors,
              "list_cron_monitors", "A project's cron monitors.", response=t.CronMonitor,
              many=True, errors=(404,)),
-    Endpoint("GET", "/api/v1/cron-monitors/{monitor_id}", get_monitor, "get_cron_monitor",
+    Endpoint("GET", "/api/v1/cron-monitors/{cron_monitor_id}", get_monitor, "get_cron_monitor",
              "One cron monitor.", response=t.CronMonitor, errors=(404,)),
-    Endpoint("GET", "/api/v1/cron-monitors/{monitor_id}/checkins", list_checkins,
+    Endpoint("GET", "/api/v1/cron-monitors/{cron_monitor_id}/checkins", list_checkins,
              "list_cron_checkins", "A cron monitor's check-ins, newest first (missed and "
              "timed-out ones included).", response=t.CronCheckIn, many=True, errors=(404, 422),
              query=(QueryParam("limit", "At most (1-1000, default 100).", type="integer"),)),
