@@ -1,4 +1,4 @@
-"""`railguard login`: asks for server, email and password, stores a fresh token 0600."""
+"""`railguard login --password`: asks for server, email and password, stores a fresh token 0600."""
 
 from __future__ import annotations
 
@@ -60,7 +60,8 @@ async def test_login_asks_on_a_terminal(served_backend: ServedBackend, tmp_path:
     if pid == 0:  # child: the CLI on a real terminal
         # The default server is where `serve` listens with the same settings: just press Enter.
         env = {**_env(tmp_path), "RAILGUARD_PORT": str(served_backend.port)}
-        os.execve(sys.executable, [sys.executable, "-m", "railguard.server", "login"], env)
+        argv = [sys.executable, "-m", "railguard.server", "login", "--password"]
+        os.execve(sys.executable, argv, env)
     transcript = b""
     answers = [(b"Server", ""), (b"Email", email), (b"Password", "correct horse")]
     deadline = time.monotonic() + 60

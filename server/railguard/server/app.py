@@ -41,6 +41,7 @@ from railguard.server.views import (
     incidents,
     ingest,
     live,
+    oauth,
     projects,
     triage,
 )
@@ -62,13 +63,18 @@ def all_endpoints() -> list[Endpoint]:
         *alerts.ENDPOINTS,
         *uptime_views.ENDPOINTS,
         *uptime_agent_api.ENDPOINTS,
+        *oauth.ENDPOINTS,
     ]
 
 
 def setup_routes(app: web.Application, endpoints: list[Endpoint], path_prefix: str) -> None:
     """Route the table; an endpoint marked `authenticated` is reachable only with a user."""
     for endpoint in endpoints:
-        handler = authenticated(endpoint.handler) if endpoint.authenticated else endpoint.handler
+        handler = (
+            authenticated(endpoint.handler, endpoint.required_scope)
+            if endpoint.authenticated
+            else endpoint.handler
+        )
         app.router.add_route(endpoint.method, endpoint.path, handler, name=endpoint.name)
     app[ENDPOINTS_KEY] = endpoints
     setup_web(app)  # pages for people are not part of the API document

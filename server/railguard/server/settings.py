@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = 19_456
     argon2_time_cost: int = 2
 
+    # Browser sign-in for devices (docs/sign-in.md).
+    device_code_lifetime_s: int = Field(default=600, ge=30, le=3600)
+    device_poll_interval_s: int = Field(default=5, ge=1, le=60)
+
     log_level: str = "INFO"
 
     # Uptime monitoring (docs/uptime.md).
