@@ -23,6 +23,7 @@ from railguard.server.cli.uptime import add_uptime_parsers, run_agent
 from railguard.server.embedded_db import EmbeddedDatabaseError
 from railguard.server.migrations import MigrationError
 from railguard.server.settings import Settings
+from railguard.server.sso.config import SsoConfigError
 
 
 def settings_error(exc: ValidationError) -> str:
@@ -130,6 +131,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings = Settings()
     except ValidationError as exc:
         sys.stderr.write(f"railguard: {settings_error(exc)}\n")
+        raise SystemExit(2) from None
+    except SsoConfigError as exc:
+        sys.stderr.write(f"railguard: {exc}\n")
         raise SystemExit(2) from None
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -16,6 +16,7 @@ from railguard.server.web import (
     incident_lists,
     incident_page,
     project_pages,
+    sso_pages,
 )
 
 _HERE = Path(__file__).parent
@@ -41,7 +42,15 @@ def setup_web(app: web.Application) -> None:
     )
     env.filters["ago"] = _ago
     device_pages.setup(app)
-    for module in (account_pages, project_pages, incident_lists, incident_page, device_pages):
+    sso_pages.setup(app)
+    for module in (
+        account_pages,
+        project_pages,
+        incident_lists,
+        incident_page,
+        device_pages,
+        sso_pages,
+    ):
         for method, path, handler in module.ROUTES:
             app.router.add_route(method, path, guard.page(handler))
     app.router.add_static("/static/", _HERE / "static", name="static")
