@@ -113,7 +113,8 @@ def settings(
     base = github[1]
     provider = SsoProvider(
         name="github", kind="github", label="GitHub", client_id="gh-client",
-        client_secret=client_secret, scopes="read:user user:email", web_url=base, api_url=base + "/api",
+        client_secret=client_secret, scopes="read:user user:email", web_url=base,
+        api_url=base + "/api",
     )  # fmt: skip
     return Settings(
         database_url=database_url, public_url=f"http://127.0.0.1:{web_port}",
