@@ -5,6 +5,7 @@ policies; a forged or replayed callback; and once the whole way in headless Chro
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from railguard.server.settings import Settings
 from railguard.server.sso.config import SsoProvider
 from ssokit import CLIENT_ID, CLIENT_SECRET, OpenIdProvider, provider_login
 from support import Api
+from webkit import Browser, csrf_of
 
 Client = TestClient[Any, Any]
 
@@ -180,3 +182,74 @@ async def test_sign_in_with_the_provider_in_chromium(
         assert "with sso:test" in await page.content()
     finally:
         await context.close()
+
+
+async def _request_access(client: Client, email: str) -> tuple[int, str]:
+    base = str(client.make_url("")).rstrip("/")
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as visitor:
+        form_page = await (await visitor.get(f"{base}/request-access")).text()
+        token = csrf_of(form_page)
+        resp = await visitor.post(
+            f"{base}/request-access",
+            data={"email": email, "name": "Someone", "reason": "on call", "csrf_token": token},
+        )
+        return resp.status, await resp.text()
+
+
+async def test_access_request_approved_by_an_administrator_admits_sign_up(
+    client: Client, api: Api, jar: aiohttp.ClientSession
+) -> None:
+    admin = await api.account()  # the first account administers until roles exist
+    member = await api.account()
+    status, body, _ = await sign_in(client, jar, "mallory")
+    assert status == 403 and "by invitation" in body
+
+    status, asked = await _request_access(client, "mallory@elsewhere.test")
+    assert status == 200 and "Thank you" in asked
+    status, known = await _request_access(client, member.email)
+    assert (status, known) == (200, asked), "the same answer whether the address is known"
+    status, again = await _request_access(client, "mallory@elsewhere.test")
+    assert (status, again) == (200, asked)
+
+    outsider = Browser(client)
+    try:
+        await outsider.sign_in(member.email)
+        status, _, _ = await outsider.get("/admin/access-requests")
+        assert status == 403
+    finally:
+        await outsider.close()
+
+    deciding = Browser(client)
+    try:
+        await deciding.sign_in(admin.email)
+        status, html, _ = await deciding.get("/admin/access-requests")
+        assert status == 200 and "mallory@elsewhere.test" in html
+        assert member.email not in html, "no request is made for an existing account"
+        (request_id,) = re.findall(r'data-request-id="(\d+)"', html)
+        status, _, _ = await deciding.post(
+            f"/admin/access-requests/{request_id}", {"decision": "approve"}
+        )
+        assert status == 303
+    finally:
+        await deciding.close()
+
+    jar.cookie_jar.clear()
+    status, body, _ = await sign_in(client, jar, "mallory")
+    assert status == 303, body
+    assert "mallory@elsewhere.test" in await me_on_the_web(client, jar)
+
+
+async def test_request_access_form_refuses_forgeries_and_floods(client: Client) -> None:
+    base = str(client.make_url("")).rstrip("/")
+    async with aiohttp.ClientSession() as forger:
+        resp = await forger.post(
+            f"{base}/request-access", data={"email": "x@example.com", "csrf_token": "forged"}
+        )
+        assert resp.status == 403
+    status, body = await _request_access(client, "not an address")
+    assert status == 422 and "Enter an email address" in body
+    for i in range(4):  # the refused one above counted too
+        status, _ = await _request_access(client, f"flood{i}@example.com")
+        assert status == 200
+    status, body = await _request_access(client, "flood9@example.com")
+    assert status == 429 and "Too many requests" in body

@@ -1,6 +1,9 @@
 -- name: create_access_request!
--- A new request; an address with one pending or approved already is left as it is.
-INSERT INTO access_requests (email, name, reason) VALUES (:email, :name, :reason)
+-- A new request, unless the address has an account or a pending or approved request: one
+-- statement either way, so the answer (and its time) does not tell which.
+INSERT INTO access_requests (email, name, reason)
+SELECT :email, :name, :reason
+WHERE NOT EXISTS (SELECT 1 FROM users WHERE lower(email) = lower(:email))
 ON CONFLICT DO NOTHING;
 
 -- name: list_access_requests

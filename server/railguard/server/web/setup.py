@@ -10,6 +10,7 @@ import jinja2
 from aiohttp import web
 
 from railguard.server.web import (
+    access_pages,
     account_pages,
     device_pages,
     guard,
@@ -43,6 +44,7 @@ def setup_web(app: web.Application) -> None:
     env.filters["ago"] = _ago
     device_pages.setup(app)
     sso_pages.setup(app)
+    access_pages.setup(app)
     for module in (
         account_pages,
         project_pages,
@@ -50,6 +52,7 @@ def setup_web(app: web.Application) -> None:
         incident_page,
         device_pages,
         sso_pages,
+        access_pages,
     ):
         for method, path, handler in module.ROUTES:
             app.router.add_route(method, path, guard.page(handler))
