@@ -5,13 +5,18 @@ account page that lists and revokes them."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import re
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
+from playwright.async_api import Browser as Chromium
 from yarl import URL
 
 from railguard.server import device
@@ -241,3 +246,43 @@ async def test_account_page_lists_and_revokes_device_tokens(
     assert status == 303 and resp.headers["Location"] == "/account/tokens"
     resp = await client.get("/api/v1/me", headers=headers)
     assert resp.status == 401 and (await resp.json())["error"]["code"] == "token_revoked"
+
+
+async def test_railguard_login_approved_in_chromium(
+    client: Client, api: Api, chromium: Chromium, tmp_path: Path
+) -> None:
+    """`railguard login` as its own process; the person approves in a real browser, signing
+    in on the way (the verification link brings them back to the code)."""
+    owner = await api.account()
+    base = str(client.make_url("")).rstrip("/")
+    creds = tmp_path / "creds.json"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "BROWSER")}
+    login = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "railguard.server", "login", "--server", base, "--no-browser",
+        "--credentials-file", str(creds), "--device-name", "chromium test", "--json",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+    )  # fmt: skip
+    assert login.stderr is not None
+    first = (await asyncio.wait_for(login.stderr.readline(), 30)).decode()
+    second = (await asyncio.wait_for(login.stderr.readline(), 30)).decode()
+    link = re.search(r"\(or open (\S+)\)", second)
+    assert link and "enter the code" in first, first + second
+
+    context = await chromium.new_context(base_url=base)
+    page = await context.new_page()
+    try:
+        await page.goto(link.group(1))
+        await page.get_by_label("Email").fill(owner.email)
+        await page.get_by_label("Password").fill("correct horse")
+        await page.get_by_role("button", name="Sign in").click()
+        await page.get_by_role("button", name="Approve").click()
+        await page.get_by_text("is signed in").wait_for()
+    finally:
+        await context.close()
+    out, err = await asyncio.wait_for(login.communicate(), 30)
+    assert login.returncode == 0, err.decode()
+    result = json.loads(out)
+    assert result["scope"] == "read triage" and result["device_name"] == "chromium test"
+    token = json.loads(creds.read_text())["token"]
+    resp = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert (await resp.json())["email"] == owner.email
