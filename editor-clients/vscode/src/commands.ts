@@ -38,6 +38,14 @@ export function registerCommands(context: vscode.ExtensionContext, restart: () =
     };
     return [
         api.registerCommand('railguard.client.login', async () => {
+            try {
+                const session = await api.signIn();
+                void api.showInfo(`Railguard: signed in to ${session.account.label}`);
+            } catch (e) {
+                void api.showError(`Railguard: ${e instanceof Error ? e.message : String(e)}`);
+            }
+        }),
+        api.registerCommand('railguard.client.loginWithPassword', async () => {
             const current = api.getSettings().serverUrl || (await api.loadCredentials(context.secrets))?.serverUrl;
             const serverUrl = await api.showInputBox({ prompt: 'Railguard server URL', value: current || 'http://127.0.0.1:8000' });
             const email = serverUrl && (await api.showInputBox({ prompt: 'E-mail' }));
