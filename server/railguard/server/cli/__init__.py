@@ -48,6 +48,9 @@ environment (each also read by the admin commands, so their DSNs match):
                            Forwarded header names the client (default: none)
   RAILGUARD_RETENTION_DAYS events older than this are deleted (default 90; 0 keeps all)
   RAILGUARD_LOG_LEVEL      DEBUG, INFO (default), WARNING, ERROR
+  RAILGUARD_OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET; RAILGUARD_GITHUB_CLIENT_ID, _SECRET
+                           sign-in providers; RAILGUARD_SIGNUP open|invite-only|domains
+                           (docs/sign-in.md)
 """
 
 
