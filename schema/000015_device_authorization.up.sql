@@ -12,6 +12,7 @@ CREATE TABLE device_authorizations (
     device_code_hash  bytea NOT NULL UNIQUE CHECK (length(device_code_hash) = 32),
     user_code         text NOT NULL UNIQUE CHECK (user_code ~ '^[BCDFGHJKLMNPQRSTVWXZ]{8}$'),
     device_name       text NOT NULL CHECK (length(device_name) BETWEEN 1 AND 200),
+    address           text NOT NULL DEFAULT '',  -- who asked, for the per-address limit
     scopes            text[] NOT NULL
         CHECK (scopes <@ '{read,triage,admin}'::text[] AND cardinality(scopes) > 0),
     poll_interval     integer NOT NULL CHECK (poll_interval > 0),
@@ -25,3 +26,4 @@ CREATE TABLE device_authorizations (
     CHECK (approved_at IS NULL OR denied_at IS NULL)
 );
 CREATE INDEX device_authorizations_expires_idx ON device_authorizations (expires_at);
+CREATE INDEX device_authorizations_address_idx ON device_authorizations (address, created_at);

@@ -286,3 +286,11 @@ async def test_railguard_login_approved_in_chromium(
     token = json.loads(creds.read_text())["token"]
     resp = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert (await resp.json())["email"] == owner.email
+
+
+async def test_starting_sign_ins_is_limited_per_address(client: Client) -> None:
+    for _ in range(device.STARTS_PER_ADDRESS):
+        await start(client)
+    resp = await client.post("/oauth/device/code", data={"client_id": "test"})
+    assert resp.status == 429 and resp.headers["Retry-After"] == "600"
+    assert (await resp.json())["error"] == "slow_down"

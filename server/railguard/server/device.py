@@ -21,7 +21,7 @@ import asyncpg
 
 from railguard.server import accounts
 from railguard.server.db import Executor, queries
-from railguard.server.errors import Invalid, NotFound
+from railguard.server.errors import Invalid, NotFound, TooManyRequests
 from railguard.wire import models as w
 
 # RFC 8628 §6.1: consonants only (no vowels, so no words; no look-alikes such as 0/O, 1/I).
@@ -30,6 +30,7 @@ USER_CODE_LENGTH = 8
 SCOPES = ("read", "triage", "admin")
 DEFAULT_SCOPES = ("read", "triage")
 SLOW_DOWN_STEP = 5  # seconds added to the interval by each too-early poll (§3.5)
+STARTS_PER_ADDRESS = 20  # device sign-ins one address may start in ten minutes
 
 Outcome = Literal[
     "authorization_pending", "slow_down", "expired_token", "access_denied", "invalid_grant"
@@ -79,9 +80,19 @@ class Started:
 
 
 async def start(
-    db: Executor, *, device_name: str, scopes: tuple[str, ...], lifetime: int, interval: int
+    db: Executor,
+    *,
+    device_name: str,
+    scopes: tuple[str, ...],
+    lifetime: int,
+    interval: int,
+    address: str,
 ) -> Started:
-    """A new pending authorization; a user code that happens to be taken is drawn again."""
+    """A new pending authorization; a user code that happens to be taken is drawn again.
+    An address that started `STARTS_PER_ADDRESS` in ten minutes is refused (429)."""
+    if await queries.recent_device_authorizations(db, address=address) >= STARTS_PER_ADDRESS:
+        raise TooManyRequests("Too many sign-ins started from here; try again in a few minutes.",
+                              code="slow_down", retry_after=600)  # fmt: skip
     name = " ".join(device_name.split())[:200] or "unnamed device"
     for _ in range(5):
         device_code = secrets.token_urlsafe(32)
@@ -89,7 +100,7 @@ async def start(
         try:
             await queries.create_device_authorization(
                 db, device_code_hash=_hash(device_code), user_code=user_code, device_name=name,
-                scopes=list(scopes), poll_interval=interval,
+                scopes=list(scopes), poll_interval=interval, address=address,
                 expires_at=datetime.now(UTC) + timedelta(seconds=lifetime),
             )  # fmt: skip
         except asyncpg.UniqueViolationError:

@@ -1,8 +1,14 @@
 -- name: create_device_authorization^
 INSERT INTO device_authorizations (device_code_hash, user_code, device_name, scopes,
-                                   poll_interval, expires_at)
-VALUES (:device_code_hash, :user_code, :device_name, :scopes, :poll_interval, :expires_at)
+                                   poll_interval, expires_at, address)
+VALUES (:device_code_hash, :user_code, :device_name, :scopes, :poll_interval, :expires_at,
+        :address)
 RETURNING id;
+
+-- name: recent_device_authorizations$
+-- How many sign-ins this address started in the last ten minutes.
+SELECT count(*) FROM device_authorizations
+WHERE address = :address AND created_at > now() - interval '10 minutes';
 
 -- name: pending_device_authorization^
 -- A live, undecided authorization by its user code, for the confirmation page.

@@ -10,9 +10,10 @@ from aiohttp import web
 
 from railguard.server import device
 from railguard.server.endpoints import Endpoint
-from railguard.server.errors import Invalid
+from railguard.server.errors import Invalid, TooManyRequests
 from railguard.server.http import json_response
 from railguard.server.keys import POOL, SETTINGS
+from railguard.server.views.accounts import client_address
 from railguard.wire.device import GRANT_TYPE, DeviceCode, DeviceToken, OAuthError
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -43,10 +44,17 @@ async def device_code(request: web.Request) -> web.Response:
         return _oauth_error("invalid_scope", exc.message)
     settings = request.app[SETTINGS]
     name = form.get("device_name") or form.get("client_id") or "unnamed device"
-    started = await device.start(
-        request.app[POOL], device_name=name, scopes=scopes,
-        lifetime=settings.device_code_lifetime_s, interval=settings.device_poll_interval_s,
-    )  # fmt: skip
+    try:
+        started = await device.start(
+            request.app[POOL], device_name=name, scopes=scopes,
+            lifetime=settings.device_code_lifetime_s, interval=settings.device_poll_interval_s,
+            address=client_address(request),
+        )  # fmt: skip
+    except TooManyRequests as exc:
+        response = _oauth_error("slow_down", exc.message)
+        response.set_status(429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     page = settings.public_base + "/device"
     shown = device.display_user_code(started.user_code)
     body = DeviceCode(
@@ -91,7 +99,7 @@ ENDPOINTS = [
     Endpoint("POST", "/oauth/device/code", device_code, "device_code",
              "Start a device sign-in (RFC 8628): form parameters `client_id`, `scope` "
              "(default `read triage`), `device_name`.",
-             response=DeviceCode, authenticated=False, errors=(400,), error_model=OAuthError),
+             response=DeviceCode, authenticated=False, errors=(400, 429), error_model=OAuthError),
     Endpoint("POST", "/oauth/token", token, "oauth_token",
              "Poll for the device's token: form parameters `grant_type` "
              f"(`{GRANT_TYPE}`) and `device_code`; OAuth errors answer 400.",
