@@ -12,14 +12,16 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import aiohttp
+import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 from playwright.async_api import Browser as Chromium
 
+from railguard.server.app import create_app
 from railguard.server.settings import Settings
 from railguard.server.sso.config import SsoProvider
 from ssokit import CLIENT_ID, CLIENT_SECRET, OpenIdProvider, provider_login
-from support import Api
+from support import Api, free_port
 from webkit import Browser, csrf_of
 
 Client = TestClient[Any, Any]
@@ -253,3 +255,46 @@ async def test_request_access_form_refuses_forgeries_and_floods(client: Client) 
         assert status == 200
     status, body = await _request_access(client, "flood9@example.com")
     assert status == 429 and "Too many requests" in body
+
+
+@pytest.mark.parametrize(
+    ("column", "refusal"),
+    [
+        ("nonce", "the ID token was not valid"),  # the ID token carries the original nonce
+        ("code_verifier", "the provider answered 400 to the token request"),  # PKCE enforced
+    ],
+)
+async def test_a_tampered_nonce_or_verifier_fails_the_sign_in(
+    client: Client, api: Api, jar: aiohttp.ClientSession, database_url: str, column: str,
+    refusal: str,
+) -> None:  # fmt: skip
+    await api.account("ada@example.com")
+    base = str(client.make_url("")).rstrip("/")
+    callback = f"{base}/login/sso/test/callback"
+    resp = await provider_login(jar, f"{base}/login/sso/test", "ada", stop_at=callback)
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute(f"UPDATE sso_states SET {column} = 'x' || {column}")
+    finally:
+        await conn.close()
+    back = await jar.get(resp.headers["Location"], allow_redirects=False)
+    assert back.status == 401 and refusal in await back.text()
+
+
+async def test_an_issuer_that_names_another_issuer_is_refused(
+    web_port: int, op: OpenIdProvider, database_url: str
+) -> None:
+    """Discovery at localhost answers for 127.0.0.1: not the configured issuer."""
+    wrong = SsoProvider(
+        name="test", kind="oidc", label="Test OP", client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET, issuer=op.issuer.replace("127.0.0.1", "localhost"),
+    )  # fmt: skip
+    settings = Settings(
+        database_url=database_url, public_url=f"http://127.0.0.1:{web_port}",
+        argon2_memory_kib=1024, argon2_time_cost=1, sso_providers=(wrong,),
+    )  # fmt: skip
+    async with TestClient(
+        TestServer(create_app(settings), host="127.0.0.1", port=free_port())
+    ) as c:
+        resp = await c.get("/login/sso/test", allow_redirects=False)
+        assert resp.status == 401 and "names another issuer" in await resp.text()
