@@ -17,6 +17,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from playwright.async_api import Browser as Chromium
 
+from pagecheck import DESKTOP, PHONE, PageProblems, check_page
 from railguard.server.app import create_app
 from railguard.server.settings import Settings
 from railguard.server.sso.config import SsoProvider
@@ -298,3 +299,49 @@ async def test_an_issuer_that_names_another_issuer_is_refused(
     ) as c:
         resp = await c.get("/login/sso/test", allow_redirects=False)
         assert resp.status == 401 and "names another issuer" in await resp.text()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_sign_in_pages_pass_the_page_checks(
+    client: Client, api: Api, chromium: Chromium, axe_source: str, screenshots: Path,
+    viewport: dict[str, int],
+) -> None:  # fmt: skip
+    """Accessibility (axe), layout and console of every page this feature adds."""
+    phone = viewport == PHONE
+    tag = "phone" if phone else "desktop"
+    admin = await api.account()
+    await _request_access(client, "someone@example.net")
+    started = await (await client.post("/oauth/device/code", data={"device_name": "Laptop"})).json()
+    base = str(client.make_url("")).rstrip("/")
+    context = await chromium.new_context(viewport=viewport, base_url=base)  # type: ignore[arg-type]
+    page = await context.new_page()
+    problems = PageProblems(page)
+
+    async def check(name: str) -> None:
+        await check_page(
+            page, problems, axe_source, screenshots, f"{tag}-signin-{name}", phone=phone
+        )
+
+    try:
+        await page.goto("/login")
+        await check("login-with-providers")
+        await page.goto("/request-access")
+        await check("request-access")
+        await page.goto("/login")
+        await page.get_by_label("Email").fill(admin.email)
+        await page.get_by_label("Password").fill("correct horse")
+        await page.get_by_role("button", name="Sign in").click()
+        await page.get_by_role("heading", name="Projects").wait_for()
+        await page.goto("/device")
+        await check("device-enter")
+        await page.get_by_label("Code shown on the device").fill(started["user_code"])
+        await page.get_by_role("button", name="Continue").click()
+        await check("device-confirm")
+        await page.get_by_role("button", name="Approve").click()
+        await check("device-approved")
+        await page.goto("/account/tokens")
+        await check("tokens")
+        await page.goto("/admin/access-requests")
+        await check("access-requests")
+    finally:
+        await context.close()
