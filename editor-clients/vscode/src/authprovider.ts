@@ -5,7 +5,7 @@
  * this class runs under plain Node in the unit tests; `vscodeapi.ts` supplies the real one.
  */
 import type * as vscode from 'vscode';
-import { DeviceCode, DeviceFlowError, pollForToken, startDeviceFlow } from './deviceflow';
+import { DeviceCode, DeviceFlowError, pollForToken, revokeToken, startDeviceFlow } from './deviceflow';
 import { StoredCredentials } from './settings';
 
 export const PROVIDER_ID = 'railguard';
@@ -84,10 +84,14 @@ export class RailguardAuthProvider implements vscode.AuthenticationProvider {
         return session;
     }
 
+    /** Forget the token here and revoke it on the server (when it came from this sign-in). */
     async removeSession(): Promise<void> {
         const stored = await this.credentials.load();
         await this.credentials.remove();
         if (stored) {
+            if (stored.tokenId !== undefined) {
+                await revokeToken(stored.serverUrl, stored.token, stored.tokenId, this.fetchFn);
+            }
             this.fire({ removed: [sessionOf(stored)] });
         }
     }

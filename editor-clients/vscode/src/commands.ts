@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { login, LoginError } from './auth';
+import { revokeToken } from './deviceflow';
 import { incidentIdOf, ListItem, toPicks } from './incidents';
 import { executeServerCommand } from './server';
 import * as api from './vscodeapi';
@@ -64,7 +65,11 @@ export function registerCommands(context: vscode.ExtensionContext, restart: () =
             await restart();
         }),
         api.registerCommand('railguard.client.logout', async () => {
+            const stored = await api.loadCredentials(context.secrets);
             await api.deleteCredentials(context.secrets);
+            if (stored?.tokenId !== undefined) {
+                await revokeToken(stored.serverUrl, stored.token, stored.tokenId);
+            }
             await restart();
         }),
         api.registerCommand(

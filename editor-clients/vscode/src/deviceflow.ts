@@ -117,3 +117,17 @@ export async function pollForToken(serverUrl: string, code: DeviceCode, options:
     }
     throw new DeviceFlowError('the code expired before it was approved; sign in again');
 }
+
+/** Best effort: revoke the token on the server (signing out); false when that did not work. */
+export async function revokeToken(serverUrl: string, token: string, tokenId: number, fetchFn: typeof fetch = fetch): Promise<boolean> {
+    try {
+        const response = await fetchFn(`${base(serverUrl)}/api/v1/tokens/${tokenId}`, {
+            method: 'DELETE',
+            headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+            signal: AbortSignal.timeout(10000),
+        });
+        return response.ok;
+    } catch {
+        return false;
+    }
+}

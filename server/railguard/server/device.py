@@ -19,7 +19,7 @@ from typing import Literal
 
 import asyncpg
 
-from railguard.server import accounts
+from railguard.server import accounts, signin_audit
 from railguard.server.db import Executor, queries
 from railguard.server.errors import Invalid, NotFound, TooManyRequests
 from railguard.wire import models as w
@@ -136,6 +136,8 @@ async def decide(db: Executor, *, user_code: str, user_id: int, approve: bool) -
     ) if code else None  # fmt: skip
     if row is None:
         raise NotFound("No device is waiting for this code any more.", code="unknown_user_code")
+    await signin_audit.record(db, "device_approved" if approve else "device_denied",
+                              user_id=user_id, device_name=row["device_name"])  # fmt: skip
     return Pending(user_code, row["device_name"], list(row["scopes"]), datetime.now(UTC))
 
 
@@ -172,4 +174,6 @@ async def poll(pool: asyncpg.Pool, device_code: str) -> Polled:
             scopes=list(row["scopes"]), device_name=row["device_name"],
         )  # fmt: skip
         await queries.claim_device_token(conn, id=row["id"], token_id=token.id)
+        await signin_audit.record(conn, "token_created", user_id=row["user_id"],
+                                  token_id=token.id, device_name=row["device_name"])  # fmt: skip
         return Polled(None, interval, token)

@@ -116,10 +116,15 @@ describe('authentication provider', () => {
             showCode: async (c: DeviceCode) => void shown.push(c.userCode),
             waitCancellable: <T>(_title: string, task: (cancelled: () => boolean) => Promise<T>) => task(() => false),
         };
-        const fetchFn = scripted([
-            [200, CODE_ANSWER],
-            [200, TOKEN_ANSWER],
-        ]);
+        const calls: Call[] = [];
+        const fetchFn = scripted(
+            [
+                [200, CODE_ANSWER],
+                [200, TOKEN_ANSWER],
+                [200, { id: 7 }],
+            ],
+            calls,
+        );
         const provider = new RailguardAuthProvider(store, ui, 'VS Code test', fetchFn, async () => {});
         const events: number[] = [];
         provider.onDidChangeSessions((e) => void events.push(e.added?.length ?? 0));
@@ -132,6 +137,7 @@ describe('authentication provider', () => {
         assert.equal((await provider.getSessions()).length, 1);
         await provider.removeSession();
         assert.equal(store.value, undefined);
+        assert.equal(calls[2]?.url, 'http://rg:8000/api/v1/tokens/7', 'signing out revokes the token');
         assert.deepEqual(await provider.getSessions(), []);
     });
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 from cachetools import TTLCache
 
-from railguard.server import accounts, device
+from railguard.server import accounts, device, signin_audit
 from railguard.server.errors import NotFound, TooManyRequests
 from railguard.server.http import int_param
 from railguard.server.keys import POOL
@@ -102,8 +102,10 @@ async def tokens_page(request: web.Request) -> web.StreamResponse:
 async def revoke_token(request: web.Request) -> web.StreamResponse:
     session = await guard.require(request)
     await guard.form(request, session)
-    await accounts.revoke_token(
-        request.app[POOL], user_id=session.user_id, token_id=int_param(request, "token_id")
+    token_id = int_param(request, "token_id")
+    await accounts.revoke_token(request.app[POOL], user_id=session.user_id, token_id=token_id)
+    await signin_audit.record(
+        request.app[POOL], "token_revoked", user_id=session.user_id, token_id=token_id
     )
     raise guard.redirect("/account/tokens")
 
