@@ -34,11 +34,13 @@ CLIENTS: web.AppKey[dict[str, Client]] = web.AppKey("sso_clients")
 
 
 async def _clients(app: web.Application) -> AsyncIterator[None]:
+    settings = app.get(SETTINGS)  # an app built without settings (tests' probes) has none
+    providers = settings.sso_providers if settings is not None else ()
     timeout = aiohttp.ClientTimeout(total=15)
     async with aiohttp.ClientSession(timeout=timeout) as http:
         app[CLIENTS] = {
             p.name: OidcClient(p, http) if p.kind == "oidc" else GitHubClient(p, http)
-            for p in app[SETTINGS].sso_providers
+            for p in providers
         }
         yield
 
