@@ -42,7 +42,8 @@ test-python: setup browser ## the Python suite (backend, ingest, language server
 # here when missing and we may (root with apt-get). Otherwise the browser tests skip, saying why.
 CHROMIUM ?= /usr/bin/chromium
 WEB_NODE := tests/web/node
-browser: $(WEB_NODE)/node_modules/.package-lock.json ## headless Chromium and axe-core for the web tests
+OIDC_NODE := tests/web/oidc
+browser: $(WEB_NODE)/node_modules/.package-lock.json $(OIDC_NODE)/node_modules/.package-lock.json ## headless Chromium, axe-core and oidc-provider for the web tests
 	@if [ -x "$(CHROMIUM)" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing Debian's chromium for the browser tests"; \
@@ -51,6 +52,10 @@ browser: $(WEB_NODE)/node_modules/.package-lock.json ## headless Chromium and ax
 
 $(WEB_NODE)/node_modules/.package-lock.json: $(WEB_NODE)/package-lock.json
 	cd $(WEB_NODE) && npm ci --no-audit --no-fund --loglevel=error
+
+# A real OpenID Connect provider (the npm package oidc-provider) for the sign-in tests.
+$(OIDC_NODE)/node_modules/.package-lock.json: $(OIDC_NODE)/package-lock.json
+	cd $(OIDC_NODE) && npm ci --no-audit --no-fund --loglevel=error
 
 test-fault: setup ## only the fault-injection tests
 	$(VENV)/bin/pytest -q -p no:cacheprovider -m fault

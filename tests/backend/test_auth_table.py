@@ -30,7 +30,12 @@ Client = TestClient[Any, Any]
 # Reachable without a user, on purpose. Adding to this set is a decision, not a default.
 # The uptime agent's two endpoints take no user: they check the agent's own key
 # (tests/uptime/test_uptime_agent.py refuses unknown and revoked keys).
-PUBLIC = {"signup", "login", "health", "openapi", "agent_claim", "agent_results"}
+# The device grant's two OAuth endpoints are how a device without a token gets one; the token
+# endpoint checks the device code (tests/web/test_device_flow.py).
+PUBLIC = {
+    "signup", "login", "health", "openapi", "agent_claim", "agent_results", "device_code",
+    "oauth_token",
+}  # fmt: skip
 
 AUTHENTICATED = [e for e in all_endpoints() if e.authenticated]
 
@@ -75,6 +80,32 @@ async def test_every_authenticated_endpoint_refuses_requests_without_a_user(
             assert resp.status == 401, where
             assert (await resp.json())["error"]["code"] == code, where
             assert resp.headers["WWW-Authenticate"].startswith("Bearer"), where
+
+
+async def test_every_endpoint_refuses_a_token_without_its_scope(client: Client, api: Api) -> None:
+    """A read-only token reaches only what reads (and revoking, which only takes access
+    away); everything that changes something answers 403 before its handler runs."""
+    account = await api.account()
+    resp = await client.post(
+        "/api/v1/tokens", headers=account.headers, json={"name": "ro", "scopes": ["read"]}
+    )
+    assert resp.status == 201
+    read_only = {"Authorization": f"Bearer {(await resp.json())['token']}"}
+    refused = []
+    for endpoint in AUTHENTICATED:
+        if endpoint.required_scope == "read":
+            continue
+        resp = await client.request(
+            endpoint.method, concrete(endpoint.path), headers=read_only, json={}
+        )
+        assert resp.status == 403, f"{endpoint.method} {endpoint.path}"
+        assert (await resp.json())["error"]["code"] == "insufficient_scope"
+        refused.append(endpoint.name)
+    assert {"create_project", "create_key", "create_token", "resolve_incident"} <= set(refused)
+    writes_allowed = {
+        e.name for e in AUTHENTICATED if e.method != "GET" and e.required_scope == "read"
+    }
+    assert writes_allowed == {"revoke_token"}
 
 
 async def _whoami(request: web.Request) -> web.Response:

@@ -1,4 +1,4 @@
-"""`railguard login`: asks for server, email and password, stores a fresh token 0600."""
+"""`railguard login --password`: asks for server, email and password, stores a fresh token 0600."""
 
 from __future__ import annotations
 
@@ -60,7 +60,8 @@ async def test_login_asks_on_a_terminal(served_backend: ServedBackend, tmp_path:
     if pid == 0:  # child: the CLI on a real terminal
         # The default server is where `serve` listens with the same settings: just press Enter.
         env = {**_env(tmp_path), "RAILGUARD_PORT": str(served_backend.port)}
-        os.execve(sys.executable, [sys.executable, "-m", "railguard.server", "login"], env)
+        argv = [sys.executable, "-m", "railguard.server", "login", "--password"]
+        os.execve(sys.executable, argv, env)
     transcript = b""
     answers = [(b"Server", ""), (b"Email", email), (b"Password", "correct horse")]
     deadline = time.monotonic() + 60
@@ -87,3 +88,24 @@ async def _email_of_new_user(backend: ServedBackend, tmp_path: Path) -> str:
         await call(session, "POST", f"{backend.url}/api/v1/auth/signup",
                    json={"email": email, "password": "correct horse"})  # fmt: skip
     return email
+
+
+async def test_tokens_commands_without_a_login_say_so_in_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "railguard.server", "tokens", "list",
+         "--credentials-file", str(tmp_path / "none.json")],
+        capture_output=True, text=True, env=_env(tmp_path), timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr == "railguard: not signed in: run `railguard login` first\n"
+
+
+async def test_device_login_against_nothing_is_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "railguard.server", "login", "--server", "http://127.0.0.1:9",
+         "--no-browser"],
+        capture_output=True, text=True, env=_env(tmp_path), timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.startswith("railguard: cannot reach http://127.0.0.1:9")
+    assert result.stderr.count("\n") == 1

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { login, LoginError } from './auth';
+import { revokeToken } from './deviceflow';
 import { incidentIdOf, ListItem, toPicks } from './incidents';
 import { executeServerCommand } from './server';
 import * as api from './vscodeapi';
@@ -38,6 +39,14 @@ export function registerCommands(context: vscode.ExtensionContext, restart: () =
     };
     return [
         api.registerCommand('railguard.client.login', async () => {
+            try {
+                const session = await api.signIn();
+                void api.showInfo(`Railguard: signed in to ${session.account.label}`);
+            } catch (e) {
+                void api.showError(`Railguard: ${e instanceof Error ? e.message : String(e)}`);
+            }
+        }),
+        api.registerCommand('railguard.client.loginWithPassword', async () => {
             const current = api.getSettings().serverUrl || (await api.loadCredentials(context.secrets))?.serverUrl;
             const serverUrl = await api.showInputBox({ prompt: 'Railguard server URL', value: current || 'http://127.0.0.1:8000' });
             const email = serverUrl && (await api.showInputBox({ prompt: 'E-mail' }));
@@ -56,7 +65,11 @@ export function registerCommands(context: vscode.ExtensionContext, restart: () =
             await restart();
         }),
         api.registerCommand('railguard.client.logout', async () => {
+            const stored = await api.loadCredentials(context.secrets);
             await api.deleteCredentials(context.secrets);
+            if (stored?.tokenId !== undefined) {
+                await revokeToken(stored.serverUrl, stored.token, stored.tokenId);
+            }
             await restart();
         }),
         api.registerCommand(

@@ -36,6 +36,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     };
 
     context.subscriptions.push(
+        api.registerAuthProvider(context.secrets),
         ...registerCommands(context, restart),
         api.registerUriHandler(openFromLink),
         api.onSettingsChanged(RESTART_KEYS, () => void restart()),

@@ -27,8 +27,12 @@ export interface RailguardSettings {
 export interface StoredCredentials {
     /** The backend the token belongs to. */
     serverUrl: string;
-    /** Personal API token (`rgp_…`). */
+    /** API token (`rgp_…`). */
     token: string;
+    /** Scopes of a token from the browser sign-in (space-separated), e.g. `read triage`. */
+    scope?: string;
+    /** The token's id on the server, for revoking it. */
+    tokenId?: number;
 }
 
 /** The language server's `initializationOptions` (camelCase, every field optional). */

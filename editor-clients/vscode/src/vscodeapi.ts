@@ -3,6 +3,8 @@
  * secrets, so the rest can be stubbed (vscode-python-tools-extension-template habit).
  */
 import * as vscode from 'vscode';
+import { AuthUi, CredentialStore, PROVIDER_ID, RailguardAuthProvider } from './authprovider';
+import { DeviceCode } from './deviceflow';
 import { readSettings, RailguardSettings, StoredCredentials } from './settings';
 
 const SECRET_KEY = 'railguard.credentials';
@@ -28,7 +30,14 @@ export async function loadCredentials(secrets: vscode.SecretStorage): Promise<St
     try {
         const parsed = JSON.parse(raw) as Partial<StoredCredentials>;
         if (typeof parsed.token === 'string' && typeof parsed.serverUrl === 'string') {
-            return { token: parsed.token, serverUrl: parsed.serverUrl };
+            const found: StoredCredentials = { token: parsed.token, serverUrl: parsed.serverUrl };
+            if (typeof parsed.scope === 'string') {
+                found.scope = parsed.scope;
+            }
+            if (typeof parsed.tokenId === 'number') {
+                found.tokenId = parsed.tokenId;
+            }
+            return found;
         }
     } catch {
         // A corrupt entry is treated as logged out.
@@ -113,4 +122,42 @@ export async function findWorkspaceFile(path: string): Promise<string | undefine
         }
     }
     return undefined;
+}
+
+/** The browser sign-in's editor side: prompts, the code, the cancellable wait. */
+export const authUi: AuthUi = {
+    askServerUrl: async (current) => showInputBox({ prompt: 'Railguard server URL', value: getSettings().serverUrl || current || 'http://127.0.0.1:8000' }),
+    showCode: async (code: DeviceCode) => {
+        await vscode.env.clipboard.writeText(code.userCode);
+        void vscode.window.showInformationMessage(
+            `Railguard: enter ${code.userCode} (copied) at ${code.verificationUri} to sign in.`,
+        );
+        await vscode.env.openExternal(vscode.Uri.parse(code.verificationUriComplete));
+    },
+    waitCancellable: (title, task) =>
+        Promise.resolve(
+            vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (_progress, token) =>
+                task(() => token.isCancellationRequested),
+            ),
+        ),
+};
+
+export function credentialStore(secrets: vscode.SecretStorage): CredentialStore {
+    return {
+        load: () => loadCredentials(secrets),
+        store: async (credentials) => storeCredentials(secrets, credentials),
+        remove: async () => deleteCredentials(secrets),
+    };
+}
+
+/** Register the `railguard` authentication provider (sign-in through the browser). */
+export function registerAuthProvider(secrets: vscode.SecretStorage): vscode.Disposable {
+    const deviceName = `VS Code on ${vscode.env.machineId.slice(0, 8)} (${vscode.env.appName})`;
+    const provider = new RailguardAuthProvider(credentialStore(secrets), authUi, deviceName);
+    return vscode.authentication.registerAuthenticationProvider(PROVIDER_ID, 'Railguard', provider, { supportsMultipleAccounts: false });
+}
+
+/** The session of the `railguard` provider, signing in through the browser when there is none. */
+export function signIn(): Thenable<vscode.AuthenticationSession> {
+    return vscode.authentication.getSession(PROVIDER_ID, ['read', 'triage'], { createIfNone: true });
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -87,9 +88,18 @@ async def get_user_by_email(db: Executor, email: str) -> asyncpg.Record:
 
 
 async def create_token(
-    db: Executor, *, user_id: int, name: str, expires_in_days: int | None = None
+    db: Executor,
+    *,
+    user_id: int,
+    name: str,
+    expires_in_days: int | None = None,
+    scopes: Sequence[str] | None = None,
+    device_name: str | None = None,
 ) -> w.TokenCreated:
-    """Mint a token; only its hash is stored, the secret is returned once."""
+    """Mint a token; only its hash is stored, the secret is returned once.
+
+    `scopes` None means every scope (a personal token); device tokens pass theirs.
+    """
     token = security.new_token()
     expires_at = datetime.now(UTC) + timedelta(days=expires_in_days) if expires_in_days else None
     row = await queries.create_token(
@@ -99,6 +109,8 @@ async def create_token(
         token_hash=security.token_hash(token),
         prefix=security.token_display_prefix(token),
         expires_at=expires_at,
+        scopes=list(scopes) if scopes is not None else None,
+        device_name=device_name,
     )
     return w.TokenCreated(token=token, **dict(row))
 

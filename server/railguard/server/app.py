@@ -49,6 +49,7 @@ from railguard.server.views import (
     logs,
     organizations,
     otlp,
+    oauth,
     projects,
     release_health,
     triage,
@@ -77,13 +78,18 @@ def all_endpoints() -> list[Endpoint]:
         *release_health.ENDPOINTS,
         *crons.ENDPOINTS,
         *organizations.ENDPOINTS,
+        *oauth.ENDPOINTS,
     ]
 
 
 def setup_routes(app: web.Application, endpoints: list[Endpoint], path_prefix: str) -> None:
     """Route the table; an endpoint marked `authenticated` is reachable only with a user."""
     for endpoint in endpoints:
-        handler = authenticated(endpoint.handler) if endpoint.authenticated else endpoint.handler
+        handler = (
+            authenticated(endpoint.handler, endpoint.required_scope)
+            if endpoint.authenticated
+            else endpoint.handler
+        )
         app.router.add_route(endpoint.method, endpoint.path, handler, name=endpoint.name)
     app[ENDPOINTS_KEY] = endpoints
     setup_web(app)  # pages for people are not part of the API document

@@ -12,9 +12,11 @@ cookies are ignored). Each authenticator looks only at its own credential and
 - raises `Unauthorized` when it carries one that is wrong (unknown, revoked, expired),
 - returns the `CurrentUser` when it is right.
 
-A browser session would be one more authenticator (reading its cookie, checking CSRF for unsafe
-methods) appended to `AUTHENTICATORS` in `create_app`; no view changes. When no authenticator
-recognises a credential the answer is 401 `missing_token`.
+Every token carries scopes (`read`, `triage`, `admin`; docs/sign-in.md): the wrapper also
+refuses, with 403 `insufficient_scope`, a caller whose token lacks the endpoint's
+`required_scope`. A browser session would be one more authenticator (reading its cookie,
+checking CSRF for unsafe methods) appended to `AUTHENTICATORS` in `create_app`; no view
+changes. When no authenticator recognises a credential the answer is 401 `missing_token`.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class CurrentUser:
     email: str
     display_name: str
     token_id: int
+    scopes: frozenset[str] = frozenset({"read", "triage", "admin"})
 
 
 Authenticator = Callable[[web.Request], Awaitable[CurrentUser | None]]
@@ -64,7 +67,9 @@ async def bearer_token(request: web.Request) -> CurrentUser | None:
         code = f"token_{state}" if state else "invalid_token"
         message = f"The token is {state}." if state else "The token is not valid."
         raise Unauthorized(message, code=code, scheme="Bearer")
-    return CurrentUser(row["id"], row["email"], row["display_name"], row["token_id"])
+    return CurrentUser(
+        row["id"], row["email"], row["display_name"], row["token_id"], frozenset(row["scopes"])
+    )
 
 
 DEFAULT_AUTHENTICATORS: tuple[Authenticator, ...] = (bearer_token,)
@@ -83,12 +88,19 @@ async def resolve_user(request: web.Request) -> CurrentUser:
     )
 
 
-def authenticated(handler: Handler) -> Handler:
-    """`handler` reached only with a resolved user on `request[USER]`."""
+def authenticated(handler: Handler, scope: str = "admin") -> Handler:
+    """`handler` reached only with a resolved user on `request[USER]` whose token has `scope`."""
 
     @functools.wraps(handler)
     async def with_user(request: web.Request) -> web.StreamResponse:
-        request[USER] = await resolve_user(request)
+        user = await resolve_user(request)
+        if scope not in user.scopes:
+            raise Forbidden(
+                f"This token may not do this: it needs the {scope!r} scope "
+                f"and has {' '.join(sorted(user.scopes))}.",
+                code="insufficient_scope",
+            )
+        request[USER] = user
         return await handler(request)
 
     return with_user

@@ -35,3 +35,13 @@ class Endpoint:
     query: tuple[QueryParam, ...] = field(default_factory=tuple)
     # Responses that are not JSON models (SSE streams, HTML) set this instead of `response`.
     content_type: str | None = None
+    # The token scope a caller needs (docs/sign-in.md); None: `read` to read, `admin` to change.
+    scope: str | None = None
+    # Errors in another shape than the API's (OAuth's `{"error": ...}`).
+    error_model: type[BaseModel] | None = None
+
+    @property
+    def required_scope(self) -> str:
+        if self.scope is not None:
+            return self.scope
+        return "read" if self.method in ("GET", "HEAD") else "admin"

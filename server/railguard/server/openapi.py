@@ -21,10 +21,10 @@ def _ref(model: type[BaseModel]) -> dict[str, str]:
     return {"$ref": _REF.format(model=model.__name__)}
 
 
-def _error_response(status: int) -> dict[str, Any]:
+def _error_response(status: int, model: type[BaseModel] = w.ErrorResponse) -> dict[str, Any]:
     return {
         "description": f"Error {status}",
-        "content": {"application/json": {"schema": _ref(w.ErrorResponse)}},
+        "content": {"application/json": {"schema": _ref(model)}},
     }
 
 
@@ -68,12 +68,12 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
     responses: dict[str, Any] = {str(endpoint.status): ok}
     errors = set(endpoint.errors)
     if endpoint.authenticated:
-        errors.add(401)
+        errors |= {401, 403}  # 403: a token without the endpoint's scope
         op["security"] = [{"bearer": []}]
     if endpoint.request is not None:
         errors |= {400, 413, 422}
     for status in sorted(errors):
-        responses[str(status)] = _error_response(status)
+        responses[str(status)] = _error_response(status, endpoint.error_model or w.ErrorResponse)
     op["responses"] = responses
     return op
 
@@ -81,7 +81,7 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
 def _models(endpoints: list[Endpoint]) -> list[type[BaseModel]]:
     found: dict[str, type[BaseModel]] = {"ErrorResponse": w.ErrorResponse}
     for e in endpoints:
-        for model in (e.request, e.response):
+        for model in (e.request, e.response, e.error_model):
             if model is not None:
                 found[model.__name__] = model
     return list(found.values())

@@ -121,6 +121,9 @@ async def _pass(conn: Executor, retention_days: int, ahead_days: int) -> Report:
             queries.delete_project_events_before, conn, project_id=project_id, cutoff=cutoff
         )
     report.login_failures_pruned = await queries.prune_login_failures(conn)
+    # Sign-in leftovers: finished or abandoned device codes and provider sign-ins.
+    await queries.prune_device_authorizations(conn)
+    await queries.prune_sso_states(conn)
     if report.partitions_created or report.partitions_dropped or report.rows_deleted:
         log.info(
             "maintenance: %d partitions created, %d dropped (%s), %d old events deleted",

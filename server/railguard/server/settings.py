@@ -17,6 +17,8 @@ import platformdirs
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from railguard.server.sso.config import SsoProvider, load_providers
+
 MiB = 1024 * 1024
 
 # As root the embedded PostgreSQL runs as a system user; its home must need no widening.
@@ -100,6 +102,19 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = 19_456
     argon2_time_cost: int = 2
 
+    # Browser sign-in for devices (docs/sign-in.md).
+    device_code_lifetime_s: int = Field(default=600, ge=30, le=3600)
+    device_poll_interval_s: int = Field(default=5, ge=1, le=60)
+
+    # Sign-in providers and who may sign up through them (docs/sign-in.md).
+    signup: Literal["open", "invite-only", "domains"] | None = Field(
+        default=None, description="Unset: open until the first account exists, then invite-only."
+    )
+    signup_domains: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    sso_providers: tuple[SsoProvider, ...] = Field(
+        default_factory=lambda: load_providers(os.environ)
+    )
+
     log_level: str = "INFO"
 
     # Uptime monitoring (docs/uptime.md).
@@ -178,6 +193,13 @@ class Settings(BaseSettings):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an http(s) URL such as https://errors.example.com")
+        return value
+
+    @field_validator("signup_domains", mode="before")
+    @classmethod
+    def _split_domains(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().lstrip("@") for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("trusted_proxies", mode="before")

@@ -86,9 +86,16 @@ class User(Response):
     created_at: datetime
 
 
+TokenScope = Literal["read", "triage", "admin"]
+ALL_SCOPES: tuple[TokenScope, ...] = ("read", "triage", "admin")
+
+
 class TokenCreateRequest(Request):
     name: str = Field(min_length=1, max_length=200)
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+    scopes: list[TokenScope] | None = Field(
+        default=None, min_length=1, description="What the token may do; absent: everything."
+    )
 
 
 class Token(Response):
@@ -99,6 +106,10 @@ class Token(Response):
     last_used_at: datetime | None = None
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
+    scopes: list[TokenScope] = Field(default_factory=lambda: list(ALL_SCOPES))
+    device_name: str | None = Field(
+        default=None, description="The device a browser sign-in (device flow) issued it to."
+    )
 
 
 class TokenCreated(Token):

@@ -192,8 +192,11 @@ M.subcommands = {
     end,
   },
   login = {
-    run = function()
-      require("railguard.login").prompt()
+    run = function(fargs)
+      require("railguard.login").prompt(fargs[1])
+    end,
+    complete = function()
+      return { "browser", "password" }
     end,
   },
   list = {

@@ -18,10 +18,12 @@ from railguard.server.cli.admin import add_admin_parsers, run_admin
 from railguard.server.cli.alerts import add_alert_parsers
 from railguard.server.cli.database import database_url, require_schema
 from railguard.server.cli.output import CliError
+from railguard.server.cli.tokens import add_token_parsers
 from railguard.server.cli.uptime import add_uptime_parsers, run_agent
 from railguard.server.embedded_db import EmbeddedDatabaseError
 from railguard.server.migrations import MigrationError
 from railguard.server.settings import Settings
+from railguard.server.sso.config import SsoConfigError
 
 
 def settings_error(exc: ValidationError) -> str:
@@ -46,6 +48,9 @@ environment (each also read by the admin commands, so their DSNs match):
                            Forwarded header names the client (default: none)
   RAILGUARD_RETENTION_DAYS events older than this are deleted (default 90; 0 keeps all)
   RAILGUARD_LOG_LEVEL      DEBUG, INFO (default), WARNING, ERROR
+  RAILGUARD_OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET; RAILGUARD_GITHUB_CLIENT_ID, _SECRET
+                           sign-in providers; RAILGUARD_SIGNUP open|invite-only|domains
+                           (docs/sign-in.md)
 """
 
 
@@ -89,11 +94,18 @@ def _parser() -> argparse.ArgumentParser:
     add_alert_parsers(sub, common)
     add_uptime_parsers(sub, common)
 
-    login = sub.add_parser("login", parents=[common], help="store a token for the editor")
+    login = sub.add_parser(
+        "login", parents=[common], help="sign in (in the browser) and store a token for editors"
+    )
     login.add_argument("--server", default=None, help="backend URL")
-    login.add_argument("--email", default=None)
-    login.add_argument("--password-stdin", action="store_true")
+    login.add_argument("--password", action="store_true", help="email and password instead")
+    login.add_argument("--email", default=None, help="implies --password")
+    login.add_argument("--password-stdin", action="store_true", help="implies --password")
     login.add_argument("--credentials-file", default=None)
+    login.add_argument("--device-name", default=None, help="how the web lists this token")
+    login.add_argument("--scope", default=None, help='scopes to ask for (default "read triage")')
+    login.add_argument("--no-browser", action="store_true", help="only print the page to open")
+    add_token_parsers(sub, common)
 
     sub.add_parser("lsp", help="start the language server on stdio", add_help=False)
     return parser
@@ -122,6 +134,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings = Settings()
     except ValidationError as exc:
         sys.stderr.write(f"railguard: {settings_error(exc)}\n")
+        raise SystemExit(2) from None
+    except SsoConfigError as exc:
+        sys.stderr.write(f"railguard: {exc}\n")
         raise SystemExit(2) from None
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -163,6 +178,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> None:
         from railguard.server.cli.login import login
 
         asyncio.run(login(args, settings.public_base))
+    elif args.command == "tokens":
+        from railguard.server.cli.tokens import run_tokens
+
+        asyncio.run(run_tokens(args))
     else:
         with database_url(settings) as url:
             asyncio.run(require_schema(url))

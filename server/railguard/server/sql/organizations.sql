@@ -119,3 +119,12 @@ SELECT m.role FROM outages o
   JOIN projects p ON p.id = o.project_id AND p.deleted_at IS NULL
   JOIN organization_members m ON m.organization_id = p.organization_id AND m.user_id = :user_id
  WHERE o.id = :outage_id;
+
+-- name: has_open_invitation$
+-- Whether some organisation invited this address and the link is still good (invite-only
+-- sign-up admits it).
+SELECT EXISTS (
+    SELECT 1 FROM invitations
+     WHERE lower(email) = lower(:email) AND accepted_at IS NULL AND revoked_at IS NULL
+       AND expires_at > now()
+);

@@ -60,8 +60,9 @@ async def create_token(request: web.Request) -> web.Response:
     user = request[USER]
     body = await parse_request(request, w.TokenCreateRequest)
     token = await accounts.create_token(
-        request.app[POOL], user_id=user.id, name=body.name, expires_in_days=body.expires_in_days
-    )
+        request.app[POOL], user_id=user.id, name=body.name,
+        expires_in_days=body.expires_in_days, scopes=body.scopes,
+    )  # fmt: skip
     await _audit(request, user.id, "token.create", f"token:{token.id}", {"name": body.name})
     return json_response(token, status=201)
 
@@ -95,5 +96,6 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/tokens", list_tokens, "list_tokens", "Your tokens (no secrets).",
              response=w.Token, many=True),
     Endpoint("DELETE", "/api/v1/tokens/{token_id}", revoke_token, "revoke_token",
-             "Revoke one of your tokens.", response=w.Token, errors=(404,)),
+             "Revoke one of your tokens (any token may: revoking only takes access away).",
+             response=w.Token, errors=(404,), scope="read"),
 ]  # fmt: skip

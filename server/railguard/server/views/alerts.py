@@ -127,7 +127,7 @@ ENDPOINTS = [
              errors=(404,)),
     Endpoint("PUT", _P + "/preferences", put_preferences, "put_alert_preferences",
              "Set your alert preferences for this project.", request=a.AlertPreferencesRequest,
-             response=a.AlertPreferences, errors=(404,)),
+             response=a.AlertPreferences, errors=(404,), scope="triage"),
     Endpoint("GET", _P + "/deliveries", list_deliveries, "list_alert_deliveries",
              "The delivery log: what was sent, to whom, when, status and last error.",
              response=a.AlertDeliveryPage, errors=(404, 422),

@@ -145,7 +145,8 @@ ENDPOINTS = [
     *(
         Endpoint("POST", f"/api/v1/incidents/{{incident_id}}/{action}", _action(action),
                  f"{action}_incident", f"{action.capitalize()} an incident.",
-                 request=w.IncidentActionRequest, response=w.Incident, errors=(404,))
+                 request=w.IncidentActionRequest, response=w.Incident, errors=(404,),
+                 scope="triage")
         for action in ("resolve", "acknowledge", "ignore", "reopen")
     ),
     Endpoint("POST", "/api/v1/projects/{project_id}/releases", create_release, "create_release",

@@ -187,7 +187,7 @@ ENDPOINTS = [
                     QueryParam("monitor_id", "Only this monitor's.", type="integer"), _LIMIT)),
     Endpoint("POST", "/api/v1/outages/{outage_id}/acknowledge", acknowledge_outage,
              "acknowledge_outage", "Acknowledge an outage (the first time is kept).",
-             response=u.Outage, errors=(404,)),
+             response=u.Outage, errors=(404,), scope="triage"),
     Endpoint("POST", f"{_P}/uptime-agents", create_agent, "create_uptime_agent",
              "Register an external agent; its key is shown once.",
              request=u.AgentCreateRequest, response=u.AgentCreated, status=201,

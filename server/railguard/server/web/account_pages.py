@@ -19,14 +19,15 @@ from railguard.server.views.accounts import client_address
 from railguard.server.web import guard, sessions
 
 
-def _login_form(
+def login_form(
     request: web.Request, *, error: str = "", email: str = "", status: int = 200
 ) -> web.Response:
     token = secrets.token_urlsafe(32)
     response = guard.render(
         request, "login.html",
         {"login_csrf": token, "error": error, "email": email,
-         "next": guard.safe_next(request.query.get("next"))},
+         "next": guard.safe_next(request.query.get("next")),
+         "providers": request.app[SETTINGS].sso_providers},
         status=status,
     )  # fmt: skip
     response.set_cookie(
@@ -39,7 +40,7 @@ def _login_form(
 async def login_page(request: web.Request) -> web.StreamResponse:
     if await guard.current(request) is not None:
         raise guard.redirect(guard.safe_next(request.query.get("next")))
-    return _login_form(request)
+    return login_form(request)
 
 
 async def login_submit(request: web.Request) -> web.StreamResponse:
@@ -47,7 +48,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     guard.check_csrf(request.cookies.get(guard.LOGIN_CSRF_COOKIE, ""), data)
     email, password = str(data.get("email", "")).strip(), str(data.get("password", ""))
     if "\x00" in email:  # never stored, so no account has it
-        return _login_form(request, error="Wrong email or password.", status=401)
+        return login_form(request, error="Wrong email or password.", status=401)
     settings = request.app[SETTINGS]
     try:
         user = await accounts.check_password(
@@ -57,7 +58,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
             max_per_address=settings.login_failures_per_address_per_hour,
         )  # fmt: skip
     except DomainError as exc:
-        return _login_form(request, error=exc.message, email=email, status=status_of(exc))
+        return login_form(request, error=exc.message, email=email, status=status_of(exc))
     secret, expires_at = await sessions.start(
         request.app[POOL], user_id=user["id"], method="password",
         user_agent=request.headers.get("User-Agent", ""), address=client_address(request),

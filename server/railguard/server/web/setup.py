@@ -10,8 +10,10 @@ import jinja2
 from aiohttp import web
 
 from railguard.server.web import (
+    access_pages,
     account_pages,
     alert_pages,
+    device_pages,
     guard,
     incident_lists,
     incident_page,
@@ -19,6 +21,7 @@ from railguard.server.web import (
     org_pages,
     performance_pages,
     project_pages,
+    sso_pages,
     telemetry_pages,
 )
 
@@ -44,9 +47,12 @@ def setup_web(app: web.Application) -> None:
         auto_reload=False,  # templates ship with the package; no stat() per render
     )
     env.filters["ago"] = _ago
+    device_pages.setup(app)
+    sso_pages.setup(app)
+    access_pages.setup(app)
     page_modules = (
         account_pages, project_pages, incident_lists, incident_page, monitor_pages, alert_pages,
-        performance_pages, telemetry_pages, org_pages,
+        performance_pages, telemetry_pages, org_pages, device_pages, sso_pages, access_pages,
     )  # fmt: skip
     for module in page_modules:
         for method, path, handler in module.ROUTES:

@@ -1,0 +1,2 @@
+DROP TABLE device_authorizations;
+ALTER TABLE api_tokens DROP COLUMN device_name, DROP COLUMN scopes;

@@ -1,0 +1,3 @@
+DROP TABLE access_requests;
+DROP TABLE sso_states;
+DROP TABLE user_identities;

@@ -1,0 +1,1 @@
+"""Sign-in through other services: GitHub (OAuth 2) and OpenID Connect issuers (docs/sign-in.md)."""
