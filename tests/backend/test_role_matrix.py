@@ -69,7 +69,7 @@ async def _telemetry(client: Client, project: dict[str, Any], p: str, h: dict[st
         "check_in_id": uuid.uuid4().hex, "monitor_slug": "nightly", "status": "ok",
         "monitor_config": {"schedule": {"type": "crontab", "value": "0 3 * * *"}},
     }  # fmt: skip
-    lines = [{}]
+    lines: list[dict[str, Any]] = [{}]
     for kind, item in (("transaction", transaction), ("check_in", check_in)):
         lines += [{"type": kind}, item]
     body = "\n".join(json.dumps(line) for line in lines).encode()

@@ -21,14 +21,18 @@ async def list_monitors(request: web.Request) -> web.Response:
 
 async def get_monitor(request: web.Request) -> web.Response:
     row = await store.monitor_for_user(
-        request.app[POOL], user_id=request[USER].id, monitor_id=int_param(request, "cron_monitor_id")
+        request.app[POOL],
+        user_id=request[USER].id,
+        monitor_id=int_param(request, "cron_monitor_id"),
     )
     return json_response(store.monitor_model(row))
 
 
 async def list_checkins(request: web.Request) -> web.Response:
     row = await store.monitor_for_user(
-        request.app[POOL], user_id=request[USER].id, monitor_id=int_param(request, "cron_monitor_id")
+        request.app[POOL],
+        user_id=request[USER].id,
+        monitor_id=int_param(request, "cron_monitor_id"),
     )
     found = await store.checkins(request.app[POOL], row["id"], query_limit(request, 100, 1000))
     return json_response(found)
