@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 VSCODE := editor-clients/vscode
 NVIM_CLIENT := editor-clients/neovim
 
-.PHONY: help setup run install-lsp test test-python browser test-fault test-nvim test-vscode lint fmt typecheck vsix dist bench clean
+.PHONY: help setup run install-lsp test test-python browser js-tools test-fault test-nvim test-vscode lint fmt typecheck vsix dist bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -34,7 +34,7 @@ install-lsp: dist ## put railguard-lsp (and railguard) on your PATH with pipx, f
 
 test: setup test-python test-nvim test-vscode ## the whole suite: Python, Neovim and VS Code
 
-test-python: setup browser ## the Python suite (backend, ingest, language server, Neovim, web)
+test-python: setup browser js-tools ## the Python suite (backend, ingest, language server, Neovim, web)
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
 # The web tests drive a real headless Chromium. Fresh machines reach package registries only,
@@ -51,6 +51,13 @@ browser: $(WEB_NODE)/node_modules/.package-lock.json ## headless Chromium and ax
 
 $(WEB_NODE)/node_modules/.package-lock.json: $(WEB_NODE)/package-lock.json
 	cd $(WEB_NODE) && npm ci --no-audit --no-fund --loglevel=error
+
+# esbuild, @sentry/cli and the Sentry JavaScript SDKs for the source map tests (npm registry).
+SM_NODE := tests/sourcemaps/node
+js-tools: $(SM_NODE)/node_modules/.package-lock.json ## npm tools for the source map tests
+
+$(SM_NODE)/node_modules/.package-lock.json: $(SM_NODE)/package-lock.json
+	cd $(SM_NODE) && npm ci --no-audit --no-fund --loglevel=error
 
 test-fault: setup ## only the fault-injection tests
 	$(VENV)/bin/pytest -q -p no:cacheprovider -m fault

@@ -23,6 +23,7 @@ from railguard.server.keys import (
     POOL,
     RATE_LIMITER,
     SETTINGS,
+    SOURCEMAPS,
     WRITER,
 )
 from railguard.server.openapi import ENDPOINTS_KEY
@@ -33,6 +34,7 @@ from railguard.server.pipeline.writer import EventWriter
 from railguard.server.proxies import trusted_proxy_middleware
 from railguard.server.security import password_hasher
 from railguard.server.settings import Settings
+from railguard.server.sourcemaps.resolver import SourceMapResolver
 from railguard.server.uptime.builtin import BuiltinAgent
 from railguard.server.views import (
     accounts,
@@ -42,6 +44,8 @@ from railguard.server.views import (
     ingest,
     live,
     projects,
+    sentry_cli,
+    sourcemaps,
     triage,
 )
 from railguard.server.views import agent_api as uptime_agent_api
@@ -62,6 +66,8 @@ def all_endpoints() -> list[Endpoint]:
         *alerts.ENDPOINTS,
         *uptime_views.ENDPOINTS,
         *uptime_agent_api.ENDPOINTS,
+        *sourcemaps.ENDPOINTS,
+        *sentry_cli.ENDPOINTS,
     ]
 
 
@@ -106,6 +112,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     )
     writer.start()
     app[WRITER] = writer
+    app[SOURCEMAPS] = SourceMapResolver(pool, cache_bytes=settings.sourcemap_cache_mb * 2**20)
     if settings.alerts_enabled:
         dispatcher = Dispatcher(pool, settings)
         dispatcher.start()

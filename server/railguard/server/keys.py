@@ -13,6 +13,7 @@ from railguard.server.pipeline.live import LiveHub
 from railguard.server.pipeline.ratelimit import KeyRateLimiter
 from railguard.server.pipeline.writer import EventWriter
 from railguard.server.settings import Settings
+from railguard.server.sourcemaps.resolver import SourceMapResolver
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
@@ -23,3 +24,4 @@ RATE_LIMITER: web.AppKey[KeyRateLimiter] = web.AppKey("rate_limiter")
 KEY_CACHE: web.AppKey[KeyCache] = web.AppKey("key_cache")
 ALERTS: web.AppKey[Dispatcher] = web.AppKey("alerts")
 INFLATE_BUDGET: web.AppKey[InflateBudget] = web.AppKey("inflate_budget")
+SOURCEMAPS: web.AppKey[SourceMapResolver] = web.AppKey("sourcemaps")

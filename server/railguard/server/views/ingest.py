@@ -32,7 +32,14 @@ from railguard.server.ingest.process import (
     process_native_event,
     process_sentry_event,
 )
-from railguard.server.keys import INFLATE_BUDGET, KEY_CACHE, RATE_LIMITER, SETTINGS, WRITER
+from railguard.server.keys import (
+    INFLATE_BUDGET,
+    KEY_CACHE,
+    RATE_LIMITER,
+    SETTINGS,
+    SOURCEMAPS,
+    WRITER,
+)
 from railguard.server.pipeline.batch import Submission
 from railguard.server.pipeline.keycache import KeyInfo
 from railguard.server.pipeline.ratelimit import sentry_rate_limit_headers
@@ -115,6 +122,8 @@ class _RateLimited(Exception):
 
 
 async def _store(request: web.Request, key: KeyInfo, processed: ProcessedEvent) -> WriteResult:
+    if processed.source_maps is not None:  # bundled JavaScript: map it (docs/source-maps.md)
+        processed = await request.app[SOURCEMAPS].finish(key.project_id, processed)
     submission = Submission(
         project_id=key.project_id, key_id=key.id, event=processed, received_at=_now()
     )

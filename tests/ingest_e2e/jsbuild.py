@@ -1,0 +1,101 @@
+"""What the source map tests share: the pinned npm tools (esbuild, @sentry/cli, the SDKs in
+tests/sourcemaps/node), the app in tests/sourcemaps/app committed to a repository, its bundle,
+uploads through the plain API, and running it under `@sentry/node`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import FormData
+from e2e import Ctx
+
+from workspace import commit_files
+
+NODE = Path(__file__).resolve().parent.parent / "sourcemaps" / "node"
+APP = Path(__file__).resolve().parent.parent / "sourcemaps" / "app"
+THROW_LINE = 5  # src/billing.js: `throw new Error(...)`
+
+RUN = """\
+const Sentry = require("@sentry/node");
+Sentry.init({ dsn: process.argv[2], release: process.argv[3] });
+const { checkout } = require("./dist/main.js");
+
+async function main() {
+  try {
+    checkout({ owner: "ada", amount: 3 });
+  } catch (err) {
+    Sentry.captureException(err);
+  }
+  if (!(await Sentry.flush(10000))) process.exit(2);
+}
+main();
+"""
+
+
+@pytest.fixture(scope="module", name="node_modules")
+def node_modules_fixture() -> Path:
+    """esbuild, @sentry/cli and the SDKs, pinned in tests/sourcemaps/node (`make setup-js`)."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        pytest.fail("node and npm are required for the source map tests")
+    modules = NODE / "node_modules"
+    if not (modules / ".bin" / "esbuild").exists():
+        proc = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE, capture_output=True,
+            text=True, timeout=300,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            pytest.fail(f"npm ci failed:\n{proc.stdout}\n{proc.stderr}")
+    return modules
+
+
+def app_repo(repo: Path, *, banner: str = "") -> str:
+    """The app's sources committed in `repo`; `banner` changes the bundle, not the sources."""
+    files = {f"src/{p.name}": p.read_text() for p in (APP / "src").glob("*.js")}
+    files["index.js"] = 'export { checkout } from "./src/checkout.js";\n'
+    files["run.js"] = RUN
+    return commit_files(repo, files)
+
+
+def bundle(repo: Path, modules: Path, *, banner: str = "") -> Path:
+    args = [
+        str(modules / ".bin" / "esbuild"), "index.js", "--bundle", "--minify", "--sourcemap",
+        "--platform=node", "--format=cjs", "--outfile=dist/main.js",
+    ]  # fmt: skip
+    if banner:
+        args.append(f"--banner:js={banner}")
+    proc = subprocess.run(args, cwd=repo, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return repo / "dist"
+
+
+async def upload(ctx: Ctx, release: str, folder: Path, **fields: str) -> Any:
+    form = FormData()
+    form.add_field("release", release)
+    for name, value in fields.items():
+        form.add_field(name, value)
+    for path in sorted(folder.iterdir()):
+        form.add_field("file", path.read_bytes(), filename=path.name)
+    resp = await ctx.client.post(
+        f"/api/v1/projects/{ctx.pid}/sourcemaps", data=form, headers=ctx.headers
+    )
+    return resp.status, await resp.json()
+
+
+def local_dsn(ctx: Ctx) -> str:
+    return str(ctx.project["dsn"]).replace("127.0.0.1:8000", f"{ctx.client.host}:{ctx.client.port}")
+
+
+async def run_node(repo: Path, modules: Path, dsn: str, release: str) -> None:
+    env = {**os.environ, "NODE_PATH": str(modules)}
+    proc = await asyncio.create_subprocess_exec(
+        "node", "run.js", dsn, release, cwd=repo, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, out.decode()
