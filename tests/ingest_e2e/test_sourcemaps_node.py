@@ -11,16 +11,15 @@ from typing import Any
 
 from aiohttp import FormData
 from e2e import new_project
+from jsupload import local_dsn, upload
+
 from jsbuild import (  # noqa: F401 - node_modules_fixture is a fixture
     THROW_LINE,
     app_repo,
     bundle,
-    local_dsn,
     node_modules_fixture,
     run_node,
-    upload,
 )
-
 from support import Api
 
 

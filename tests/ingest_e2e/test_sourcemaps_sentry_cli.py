@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from e2e import Ctx, new_project
+from jsupload import local_dsn
+
 from jsbuild import (  # noqa: F401 - node_modules_fixture is a fixture
     THROW_LINE,
     app_repo,
     bundle,
-    local_dsn,
     node_modules_fixture,
     run_node,
 )
-
 from support import Api
 
 

@@ -1,6 +1,6 @@
 """What the source map tests share: the pinned npm tools (esbuild, @sentry/cli, the SDKs in
 tests/sourcemaps/node), the app in tests/sourcemaps/app committed to a repository, its bundle,
-uploads through the plain API, and running it under `@sentry/node`."""
+and running it under `@sentry/node`."""
 
 from __future__ import annotations
 
@@ -9,16 +9,13 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiohttp import FormData
-from e2e import Ctx
 
 from workspace import commit_files
 
-NODE = Path(__file__).resolve().parent.parent / "sourcemaps" / "node"
-APP = Path(__file__).resolve().parent.parent / "sourcemaps" / "app"
+NODE = Path(__file__).resolve().parent / "sourcemaps" / "node"
+APP = Path(__file__).resolve().parent / "sourcemaps" / "app"
 THROW_LINE = 5  # src/billing.js: `throw new Error(...)`
 
 RUN = """\
@@ -54,8 +51,8 @@ def node_modules_fixture() -> Path:
     return modules
 
 
-def app_repo(repo: Path, *, banner: str = "") -> str:
-    """The app's sources committed in `repo`; `banner` changes the bundle, not the sources."""
+def app_repo(repo: Path) -> str:
+    """The app's sources committed in `repo`; the new HEAD."""
     files = {f"src/{p.name}": p.read_text() for p in (APP / "src").glob("*.js")}
     files["index.js"] = 'export { checkout } from "./src/checkout.js";\n'
     files["run.js"] = RUN
@@ -72,23 +69,6 @@ def bundle(repo: Path, modules: Path, *, banner: str = "") -> Path:
     proc = subprocess.run(args, cwd=repo, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     return repo / "dist"
-
-
-async def upload(ctx: Ctx, release: str, folder: Path, **fields: str) -> Any:
-    form = FormData()
-    form.add_field("release", release)
-    for name, value in fields.items():
-        form.add_field(name, value)
-    for path in sorted(folder.iterdir()):
-        form.add_field("file", path.read_bytes(), filename=path.name)
-    resp = await ctx.client.post(
-        f"/api/v1/projects/{ctx.pid}/sourcemaps", data=form, headers=ctx.headers
-    )
-    return resp.status, await resp.json()
-
-
-def local_dsn(ctx: Ctx) -> str:
-    return str(ctx.project["dsn"]).replace("127.0.0.1:8000", f"{ctx.client.host}:{ctx.client.port}")
 
 
 async def run_node(repo: Path, modules: Path, dsn: str, release: str) -> None:
