@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ async def upload(ctx: Ctx, release: str, folder: Path, **fields: str) -> Any:
     for name, value in fields.items():
         form.add_field(name, value)
     for path in sorted(folder.iterdir()):
-        form.add_field("file", path.read_bytes(), filename=path.name)
+        form.add_field("file", io.BytesIO(path.read_bytes()), filename=path.name)
     resp = await ctx.client.post(
         f"/api/v1/projects/{ctx.pid}/sourcemaps", data=form, headers=ctx.headers
     )
