@@ -24,7 +24,7 @@ from typing import Any
 import asyncpg
 from testkit.served import free_port, wait_for_health
 
-from bench import sdk_events
+from bench import sdk_events, sourcemaps
 from bench.alert_scenarios import SmtpSink, scenario_ingest_to_email
 from bench.cpu import postmaster_pid
 from bench.editor_scenarios import (
@@ -108,6 +108,7 @@ async def _scenarios(args: argparse.Namespace, run: Run, db_url: str, say: Any) 
         ("language server: placement", lambda: _sync(scenario_placement, run)),
         ("language server: memory",
          lambda: scenario_lsp_memory(run, backend, run.work / "seeded-repo")),
+        ("source maps: mapping CPU and memory", lambda: _sync(_sourcemaps, run, say)),
     ]  # fmt: skip
     try:
         await _run_steps(args, run, steps, server, say)
@@ -139,6 +140,11 @@ async def _copy_ceilings(
     q = run.quick
     run.results["ceiling_copy_small"] = await copy_ceiling(db_url, small, 5000 if q else 20_000)
     run.results["ceiling_copy_large"] = await copy_ceiling(db_url, large, 1000 if q else 4000)
+
+
+def _sourcemaps(run: Run, say: Any) -> None:
+    run.results["sourcemaps"] = sourcemaps.measure(100 if run.quick else 500)
+    say("  " + sourcemaps.report(run.results["sourcemaps"]), flush=True)
 
 
 async def _sync(fn: Any, *args: Any) -> None:
