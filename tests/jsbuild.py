@@ -1,4 +1,4 @@
-"""What the source map tests share: the pinned npm tools (esbuild, @sentry/cli, the SDKs in
+"""What the source map tests share: the pinned npm tools (esbuild, webpack, @sentry/cli, the SDKs in
 tests/sourcemaps/node), the app in tests/sourcemaps/app committed to a repository, its bundle,
 and running it under `@sentry/node`."""
 
@@ -68,6 +68,30 @@ def bundle(repo: Path, modules: Path, *, banner: str = "") -> Path:
         args.append(f"--banner:js={banner}")
     proc = subprocess.run(args, cwd=repo, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
+    return repo / "dist"
+
+
+WEBPACK_CONFIG = """\
+const path = require("path");
+module.exports = {
+  mode: "production", target: "node", entry: "./index.js", devtool: "source-map",
+  output: {
+    path: path.resolve(process.cwd(), "dist"), filename: "main.js",
+    library: { type: "commonjs2" },
+  },
+};
+"""
+
+
+def webpack_bundle(repo: Path, modules: Path) -> Path:
+    """The same app bundled by webpack 5 (terser-minified, `webpack://` source names)."""
+    (repo / "webpack.config.js").write_text(WEBPACK_CONFIG)
+    proc = subprocess.run(
+        [str(modules / ".bin" / "webpack"), "--config", "webpack.config.js"], cwd=repo,
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "NODE_PATH": str(modules)},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     return repo / "dist"
 
 

@@ -19,6 +19,7 @@ from jsbuild import (  # noqa: F401 - node_modules_fixture is a fixture
     bundle,
     node_modules_fixture,
     run_node,
+    webpack_bundle,
 )
 from support import Api
 
@@ -73,6 +74,25 @@ async def test_node_bundle_maps_to_the_original_line_and_a_new_bundle_joins(
     assert top["mapping"]["status"] == "unmapped"
     assert top["mapping"]["reason"] == "no_map_for_release"
     assert "3.0.0" in top["mapping"]["hint"] and "main.js.map" in top["mapping"]["hint"]
+
+
+async def test_webpack_bundle_maps_through_webpack_source_names(
+    api: Api, tmp_path: Path, node_modules: Path
+) -> None:
+    repo = (tmp_path / "shop").resolve()
+    app_repo(repo)
+    dist = webpack_bundle(repo, node_modules)
+    sources = json.loads((dist / "main.js.map").read_text())["sources"]
+    assert any(s.startswith("webpack://") for s in sources), sources
+    ctx = await new_project(api)
+    assert (await upload(ctx, "wp-1", dist))[0] == 201
+    await run_node(repo, node_modules, local_dsn(ctx), "wp-1")
+    (incident,) = await ctx.incidents()
+    top = crash(incident)
+    assert (top["path"], top["line"], top["function"]) == (
+        "src/billing.js", THROW_LINE, "chargeCustomer",
+    )  # fmt: skip
+    assert top["original_path"].startswith("webpack://")
 
 
 async def test_corrupt_and_wrong_maps_are_reported_not_guessed(
