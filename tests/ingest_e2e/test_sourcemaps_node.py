@@ -22,6 +22,7 @@ from jsbuild import (  # noqa: F401 - node_modules_fixture is a fixture
     webpack_bundle,
 )
 from support import Api
+from webkit import Browser
 
 
 def crash(incident: dict[str, Any]) -> dict[str, Any]:
@@ -74,6 +75,18 @@ async def test_node_bundle_maps_to_the_original_line_and_a_new_bundle_joins(
     assert top["mapping"]["status"] == "unmapped"
     assert top["mapping"]["reason"] == "no_map_for_release"
     assert "3.0.0" in top["mapping"]["hint"] and "main.js.map" in top["mapping"]["hint"]
+
+    # The incident pages say the same to people.
+    browser = Browser(ctx.client)
+    try:
+        await browser.sign_in(ctx.owner.email)
+        status, html, _ = await browser.get(f"/incidents/{unmapped['id']}")
+        assert status == 200
+        assert "Not source-mapped:" in html and "release 3.0.0" in html
+        status, html, _ = await browser.get(f"/incidents/{incident['id']}")
+        assert "Source-mapped from" in html and "/dist/main.js:2:" in html  # release 2
+    finally:
+        await browser.close()
 
 
 async def test_webpack_bundle_maps_through_webpack_source_names(
