@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 VSCODE := editor-clients/vscode
 NVIM_CLIENT := editor-clients/neovim
 
-.PHONY: help setup run install-lsp test test-python browser test-fault test-nvim test-vscode lint fmt typecheck vsix dist bench clean
+.PHONY: help setup run install-lsp test test-python browser js-tools rails test-fault test-nvim test-vscode lint fmt typecheck vsix dist bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -34,7 +34,7 @@ install-lsp: dist ## put railguard-lsp (and railguard) on your PATH with pipx, f
 
 test: setup test-python test-nvim test-vscode ## the whole suite: Python, Neovim and VS Code
 
-test-python: setup browser ## the Python suite (backend, ingest, language server, Neovim, web)
+test-python: setup browser js-tools rails ## the Python suite (backend, ingest, language server, Neovim, web)
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
 # The web tests drive a real headless Chromium. Fresh machines reach package registries only,
@@ -56,6 +56,24 @@ $(WEB_NODE)/node_modules/.package-lock.json: $(WEB_NODE)/package-lock.json
 # A real OpenID Connect provider (the npm package oidc-provider) for the sign-in tests.
 $(OIDC_NODE)/node_modules/.package-lock.json: $(OIDC_NODE)/package-lock.json
 	cd $(OIDC_NODE) && npm ci --no-audit --no-fund --loglevel=error
+
+# esbuild, @sentry/cli and the Sentry JavaScript SDKs for the source map tests (npm registry).
+SM_NODE := tests/sourcemaps/node
+js-tools: $(SM_NODE)/node_modules/.package-lock.json ## npm tools for the source map tests
+
+$(SM_NODE)/node_modules/.package-lock.json: $(SM_NODE)/package-lock.json
+	cd $(SM_NODE) && npm ci --no-audit --no-fund --loglevel=error
+
+# Ruby on Rails and the official Sentry gems for tests/lsp/test_rails_lsp.py, from Debian (the
+# gem registry is not reachable). Debian's `rails` metapackage also pulls webpacker's node
+# packages, so only its Ruby side, ruby-rails, is installed. Without root and apt the test skips.
+RUBY_GEMS_OK := ruby -e 'require "rails"; require "action_controller/railtie"; require "sentry-rails"'
+rails: ## Ruby on Rails, sentry-ruby and sentry-rails (Debian) for the Rails test
+	@if command -v ruby >/dev/null && $(RUBY_GEMS_OK) 2>/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's ruby-rails, ruby-sentry-ruby and ruby-sentry-rails for the Rails test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ruby-rails ruby-sentry-ruby ruby-sentry-rails >/dev/null; \
+	else echo "no Rails with sentry-rails and cannot apt-get install it (not root or no apt): the Rails test will skip"; fi
 
 test-fault: setup ## only the fault-injection tests
 	$(VENV)/bin/pytest -q -p no:cacheprovider -m fault

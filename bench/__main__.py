@@ -24,7 +24,7 @@ from typing import Any
 import asyncpg
 from testkit.served import free_port, wait_for_health
 
-from bench import sdk_events
+from bench import sdk_events, sourcemaps
 from bench.alert_scenarios import SmtpSink, scenario_ingest_to_email
 from bench.cpu import postmaster_pid
 from bench.editor_scenarios import (
@@ -123,6 +123,7 @@ async def _scenarios(args: argparse.Namespace, run: Run, db_url: str, say: Any) 
          lambda: scenario_traces(run, backend, db_url)),
         ("language server: memory",
          lambda: scenario_lsp_memory(run, backend, run.work / "seeded-repo")),
+        ("source maps: mapping CPU and memory", lambda: _sync(_sourcemaps, run, say)),
     ]  # fmt: skip
     try:
         await _run_steps(args, run, steps, server, say)
@@ -166,6 +167,9 @@ async def _alert_overhead(run: Run) -> None:
     from bench.alert_overhead import measure
 
     run.results["alert_overhead"] = await measure(run.work / "alert-overhead")
+def _sourcemaps(run: Run, say: Any) -> None:
+    run.results["sourcemaps"] = sourcemaps.measure(100 if run.quick else 500)
+    say("  " + sourcemaps.report(run.results["sourcemaps"]), flush=True)
 
 
 async def _sync(fn: Any, *args: Any) -> None:

@@ -24,6 +24,7 @@ from railguard.server.keys import (
     QUOTAS,
     RATE_LIMITER,
     SETTINGS,
+    SOURCEMAPS,
     WRITER,
 )
 from railguard.server.logs import runtime as logs_runtime
@@ -37,6 +38,7 @@ from railguard.server.proxies import trusted_proxy_middleware
 from railguard.server.security import password_hasher
 from railguard.server.settings import Settings
 from railguard.server.traces import runtime as traces_runtime
+from railguard.server.sourcemaps.resolver import SourceMapResolver
 from railguard.server.uptime.builtin import BuiltinAgent
 from railguard.server.views import (
     accounts,
@@ -52,6 +54,8 @@ from railguard.server.views import (
     otlp,
     projects,
     release_health,
+    sentry_cli,
+    sourcemaps,
     triage,
 )
 from railguard.server.views import agent_api as uptime_agent_api
@@ -79,6 +83,8 @@ def all_endpoints() -> list[Endpoint]:
         *crons.ENDPOINTS,
         *organizations.ENDPOINTS,
         *oauth.ENDPOINTS,
+        *sourcemaps.ENDPOINTS,
+        *sentry_cli.ENDPOINTS,
     ]
 
 
@@ -133,6 +139,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     )
     writer.start()
     app[WRITER] = writer
+    app[SOURCEMAPS] = SourceMapResolver(pool, cache_bytes=settings.sourcemap_cache_mb * 2**20)
     if settings.alerts_enabled:
         dispatcher = Dispatcher(pool, settings)
         dispatcher.start()

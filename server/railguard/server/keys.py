@@ -14,6 +14,7 @@ from railguard.server.pipeline.quota import QuotaGate
 from railguard.server.pipeline.ratelimit import KeyRateLimiter
 from railguard.server.pipeline.writer import EventWriter
 from railguard.server.settings import Settings
+from railguard.server.sourcemaps.resolver import SourceMapResolver
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
@@ -25,3 +26,4 @@ KEY_CACHE: web.AppKey[KeyCache] = web.AppKey("key_cache")
 ALERTS: web.AppKey[Dispatcher] = web.AppKey("alerts")
 INFLATE_BUDGET: web.AppKey[InflateBudget] = web.AppKey("inflate_budget")
 QUOTAS: web.AppKey[QuotaGate] = web.AppKey("quotas")
+SOURCEMAPS: web.AppKey[SourceMapResolver] = web.AppKey("sourcemaps")

@@ -92,6 +92,13 @@ class Settings(BaseSettings):
     writer_batch_size: int = Field(default=500, ge=1)
     writer_batch_wait_ms: float = Field(default=5.0, ge=0)
 
+    # Source maps: docs/source-maps.md.
+    sourcemap_cache_mb: int = Field(
+        default=256, ge=1, description="Memory the parsed source maps of a process may use."
+    )
+    sourcemap_max_file_mb: int = Field(default=50, ge=1, description="Largest uploaded file.")
+    sourcemap_max_upload_mb: int = Field(default=200, ge=1, description="Largest upload.")
+
     # Account protection.
     # Login failures count per address and per (address, account), never per account alone, so
     # failing on purpose cannot lock the owner out (docs/accounts.md).

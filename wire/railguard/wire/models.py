@@ -220,6 +220,28 @@ class ProjectCreated(Project):
 # --- incidents ------------------------------------------------------------------------------
 
 
+MappingReason = Literal[
+    "no_release", "no_map_for_release", "unknown_debug_id", "no_such_position", "corrupt_map"
+]
+
+
+class FrameMapping(Response):
+    """How a bundled JavaScript frame was mapped through a source map (docs/source-maps.md).
+
+    `status` is `mapped` (the frame names the original file, line, column and function) or
+    `unmapped` (the frame keeps its minified location; `reason` says why and `hint` what to
+    upload). `minified_*` is what the SDK sent."""
+
+    status: Literal["mapped", "unmapped"]
+    reason: MappingReason | None = None
+    hint: str | None = None
+    minified_path: str | None = None
+    minified_line: int | None = None
+    minified_column: int | None = None
+    minified_function: str | None = None
+    debug_id: str | None = None
+
+
 class Frame(Response):
     """One stack frame, as stored: `path` is repository-relative when a rule or the frame data
     allowed it, else None; `original_path` is what the SDK sent, for suffix matching."""
@@ -234,6 +256,8 @@ class Frame(Response):
     context_line: str | None = None
     pre_context: list[str] = Field(default_factory=list)
     post_context: list[str] = Field(default_factory=list)
+    mapping: FrameMapping | None = None
+    """Set on JavaScript frames a source map was looked up for."""
 
 
 class Incident(Response):

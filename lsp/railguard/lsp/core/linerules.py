@@ -65,12 +65,21 @@ def similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
+SNIP = "{snip}"
+
+
 def same_text(candidate: str, wanted: str) -> bool:
-    """`wanted` is normalised; SDKs cut long lines and end them with "..." (compare a prefix)."""
+    """`wanted` is normalised; SDKs cut long lines and end them with "..." (compare a prefix),
+    or, the JavaScript SDKs, keep a window around the column with `{snip}` at a cut end."""
     norm = normalize(candidate)
     if norm == wanted:
         return True
     for marker in ("...", "\u2026"):
         if wanted.endswith(marker) and len(wanted) > 20:
             return norm.startswith(wanted[: -len(marker)].rstrip())
+    head, tail = wanted.startswith(SNIP), wanted.endswith(SNIP)
+    if head or tail:
+        core = wanted.removeprefix(SNIP).removesuffix(SNIP).strip()
+        if len(core) > 20:
+            return core in norm if head else norm.startswith(core)
     return False

@@ -2,7 +2,9 @@
 
 Pure code. Frames that exist in the workspace become links to their *current* line (computed by
 the server and passed in as `locations`); the rest are plain text. Also the plain-text trace
-that `railguard.copyStackTrace` returns.
+that `railguard.copyStackTrace` returns. Bundled JavaScript frames the backend could not map
+through a source map are marked, and the backend's hint says what to upload (the text comes
+from the incident's `mapping`, see docs/source-maps.md).
 """
 
 from __future__ import annotations
@@ -43,13 +45,31 @@ def frame_label(frame: Frame | FrameRef) -> str:
     return f"{where}{line}{function}"
 
 
+#: Distinct upload hints shown under a trace.
+MAX_HINTS = 3
+
+
+def _unmapped_hints(frames: list[Frame]) -> list[str]:
+    hints: list[str] = []
+    for frame in frames:
+        mapping = frame.mapping
+        if mapping and mapping.status == "unmapped" and mapping.hint and mapping.hint not in hints:
+            hints.append(mapping.hint)
+    return hints[:MAX_HINTS]
+
+
+def _is_unmapped(frame: Frame) -> bool:
+    return frame.mapping is not None and frame.mapping.status == "unmapped"
+
+
 def stack_text(incident: Incident) -> str:
     """The trace as plain text, innermost frame first, with the source line when known."""
     out = [headline(incident)]
     for frame in innermost_first(incident):
-        out.append(f"  at {frame_label(frame)}")
+        out.append(f"  at {frame_label(frame)}" + (" (minified)" if _is_unmapped(frame) else ""))
         if frame.context_line:
             out.append(f"      {frame.context_line.strip()}")
+    out += [f"Not source-mapped: {hint}" for hint in _unmapped_hints(innermost_first(incident))]
     return "\n".join(out)
 
 
@@ -81,6 +101,8 @@ def hover_markdown(
         label = _escape(frame_label(frame))
         target = locations.get(index)
         marker = "" if frame.in_app else " *(library)*"
+        if _is_unmapped(frame):
+            marker += " *(minified, not source-mapped)*"
         lines.append(
             f"{index + 1}. [{label}]({target}){marker}"
             if target
@@ -91,5 +113,7 @@ def hover_markdown(
             lines.append(f"   `{code}`")
     if len(frames) > MAX_FRAMES:
         lines.append(f"\n… {len(frames) - MAX_FRAMES} more frames")
+    for hint in _unmapped_hints(frames):
+        lines += ["", f"**Not source-mapped:** {_escape(hint)}"]
     lines += ["", f"[Open incident #{incident.id}]({incident.url})"]
     return "\n".join(lines)

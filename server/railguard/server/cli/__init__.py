@@ -19,6 +19,7 @@ from railguard.server.cli.alerts import add_alert_parsers
 from railguard.server.cli.database import database_url, require_schema
 from railguard.server.cli.output import CliError
 from railguard.server.cli.tokens import add_token_parsers
+from railguard.server.cli.sourcemaps import add_sourcemap_parsers, run_sourcemaps
 from railguard.server.cli.uptime import add_uptime_parsers, run_agent
 from railguard.server.embedded_db import EmbeddedDatabaseError
 from railguard.server.migrations import MigrationError
@@ -93,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     add_admin_parsers(sub, common)
     add_alert_parsers(sub, common)
     add_uptime_parsers(sub, common)
+    add_sourcemap_parsers(sub, common)
 
     login = sub.add_parser(
         "login", parents=[common], help="sign in (in the browser) and store a token for editors"
@@ -174,6 +176,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> None:
             asyncio.run(migrate(url, args))
     elif args.command == "agent":
         run_agent(args)
+    elif args.command == "sourcemaps":
+        run_sourcemaps(args)
     elif args.command == "login":
         from railguard.server.cli.login import login
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from railguard.wire.models import FrameMapping
+
 __all__ = ["MAX_FRAMES", "RawException", "RawFrame", "keep_newest"]
 
 MAX_FRAMES = 250
@@ -30,6 +32,8 @@ class RawFrame:
     post_context: list[str] = field(default_factory=list)
     platform: str | None = None
     """Set when the frame's platform differs from the event's (mixed stacks)."""
+    mapping: FrameMapping | None = None
+    """How a source map was applied to this frame (`ingest.jsmaps`)."""
 
 
 @dataclass(slots=True)

@@ -99,8 +99,16 @@ def _url_forms(path: str) -> str | None:
     return None
 
 
+# A gem frame as Rails' backtrace cleaner writes it: `actionpack (6.1.7) lib/action_dispatch/x.rb`.
+_RUBY_GEM_RE = re.compile(r"^[A-Za-z0-9_.-]+ \([0-9][\w.\-]*\) ")
+
+
 def _is_opaque(path: str) -> bool:
-    return path.startswith(_OPAQUE_PREFIXES) or path in ("<anonymous>", "native", "unknown")
+    return (
+        path.startswith(_OPAQUE_PREFIXES)
+        or path in ("<anonymous>", "native", "unknown")
+        or bool(_RUBY_GEM_RE.match(path))
+    )
 
 
 def _is_absolute(path: str) -> bool:

@@ -10,8 +10,8 @@ string and list is bounded.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from railguard.server.ingest.event import (
 )
 from railguard.server.ingest.fingerprint import Grouping, compute_grouping
 from railguard.server.ingest.frames import RawException, RawFrame, keep_newest
+from railguard.server.ingest.jsmaps import MapOutcome, MapRequest, apply_maps, requests_for
 from railguard.server.ingest.paths import guess_in_app, reduce_path
 from railguard.server.ingest.scrub import (
     DEFAULT_POLICY,
@@ -37,9 +38,26 @@ from railguard.server.ingest.scrub import (
 from railguard.server.ingest.stacktrace_text import parse_stack_trace
 from railguard.wire.models import CommitSource, Frame, NativeEvent, NativeFrame, PathRule
 
-__all__ = ["ProcessedEvent", "process_native_event", "process_sentry_event", "to_wire_frames"]
+__all__ = [
+    "ProcessedEvent",
+    "SourceMapJob",
+    "finish_source_maps",
+    "process_native_event",
+    "process_sentry_event",
+    "to_wire_frames",
+]
 
 _MAX_TYPE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class SourceMapJob:
+    """What `finish_source_maps` needs to redo frames and grouping once maps are looked up."""
+
+    event: SentryEvent
+    frames: list[RawFrame]
+    path_rules: Sequence[PathRule]
+    requests: list[MapRequest]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +87,9 @@ class ProcessedEvent:
     """The scrubbed event as received (ids normalised), for the event detail view."""
     payload_json: bytes | None = None
     """`payload` as orjson wrote it, when scrubbing already had it (else the writer encodes)."""
+    source_maps: SourceMapJob | None = None
+    """Set when bundled JavaScript frames want source maps: the ingest view looks them up
+    and calls `finish_source_maps` before storing (docs/source-maps.md)."""
 
 
 def to_wire_frames(
@@ -97,6 +118,7 @@ def to_wire_frames(
                 context_line=frame.context_line,
                 pre_context=list(frame.pre_context),
                 post_context=list(frame.post_context),
+                mapping=frame.mapping,
             )
         )
     return result
@@ -147,16 +169,10 @@ def process_sentry_event(
     )
     error_type, message, raw_frames = _raised(event)
     stack = to_wire_frames(raw_frames, platform=event.platform, rules=path_rules)
-    grouping = compute_grouping(
-        exceptions=event.exceptions,
-        messages=event.grouping_messages,
-        fingerprint=event.fingerprint,
-        platform=event.platform,
-        logger=event.logger,
-        transaction=event.transaction,
-        level=event.level,
-        tags=event.tags,
-    )
+    grouping = _sentry_grouping(event, event.exceptions)
+    every_frame = [f for e in event.exceptions for f in e.frames] + raw_frames
+    requests = requests_for(every_frame, event.platform, payload)
+    job = SourceMapJob(event, raw_frames, path_rules, requests) if requests else None
     commit = commit_from(native_sha=None, release=event.release, tags=event.tags)
     stored = dict(payload)
     stored["event_id"] = event.event_id
@@ -170,6 +186,48 @@ def process_sentry_event(
         error_type=error_type[:_MAX_TYPE], message=message[:MAX_MESSAGE], platform=event.platform,
         environment=event.environment, release=event.release, commit=commit, deployment_id=None,
         tags=event.tags, stack=stack, grouping=grouping, stored=stored, policy=scrub_policy,
+        source_maps=job,
+    )  # fmt: skip
+
+
+def _sentry_grouping(event: SentryEvent, exceptions: Sequence[RawException]) -> Grouping:
+    return compute_grouping(
+        exceptions=exceptions,
+        messages=event.grouping_messages,
+        fingerprint=event.fingerprint,
+        platform=event.platform,
+        logger=event.logger,
+        transaction=event.transaction,
+        level=event.level,
+        tags=event.tags,
+    )
+
+
+def finish_source_maps(
+    processed: ProcessedEvent, outcomes: Mapping[str, MapOutcome]
+) -> ProcessedEvent:
+    """`processed` with its JavaScript frames mapped (or marked unmapped) and grouped again on
+    the mapped frames, so a new bundle of the same code joins the same incident."""
+    job = processed.source_maps
+    if job is None:
+        return processed
+    event = job.event
+    done: dict[tuple[int, ...], list[RawFrame]] = {}  # the raised stack is also an exception's
+
+    def mapped(frames: list[RawFrame]) -> list[RawFrame]:
+        key = tuple(map(id, frames))
+        if key not in done:
+            done[key] = apply_maps(
+                frames, event.platform, job.requests, outcomes, release=event.release
+            )
+        return done[key]
+
+    exceptions = [replace(e, frames=mapped(e.frames)) for e in event.exceptions]
+    stack = to_wire_frames(mapped(job.frames), platform=event.platform, rules=job.path_rules)
+    grouping = _sentry_grouping(event, exceptions)
+    return replace(
+        processed, stack=stack, top_frame=_top_frame(stack), fingerprint=grouping.hash,
+        grouping_version=grouping.version, grouping_parts=grouping.parts, source_maps=None,
     )  # fmt: skip
 
 
@@ -258,6 +316,7 @@ def _processed(
     grouping: Grouping,
     stored: dict[str, Any],
     policy: ScrubPolicy,
+    source_maps: SourceMapJob | None = None,
 ) -> ProcessedEvent:
     """The stored form of an event: message, tags and payload scrubbed, top frame picked."""
     scrubbed, scrubbed_json = scrub_to_json(stored, policy)
@@ -268,5 +327,5 @@ def _processed(
         deployment_id=deployment_id, tags=_scrubbed_tags(tags, policy), stack=stack,
         top_frame=_top_frame(stack), fingerprint=grouping.hash,
         grouping_version=grouping.version, grouping_parts=grouping.parts,
-        payload=scrubbed, payload_json=scrubbed_json,
+        payload=scrubbed, payload_json=scrubbed_json, source_maps=source_maps,
     )  # fmt: skip

@@ -38,6 +38,7 @@ from railguard.server.keys import (
     QUOTAS,
     RATE_LIMITER,
     SETTINGS,
+    SOURCEMAPS,
     WRITER,
 )
 from railguard.server.logs import envelope_items
@@ -130,6 +131,8 @@ class _RateLimited(Exception):
 
 
 async def _store(request: web.Request, key: KeyInfo, processed: ProcessedEvent) -> WriteResult:
+    if processed.source_maps is not None:  # bundled JavaScript: map it (docs/source-maps.md)
+        processed = await request.app[SOURCEMAPS].finish(key.project_id, processed)
     submission = Submission(
         project_id=key.project_id, key_id=key.id, event=processed, received_at=_now()
     )

@@ -1,0 +1,3 @@
+Rails.application.routes.draw do
+  get "/orders/:id", to: "orders#show"
+end
