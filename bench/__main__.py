@@ -167,6 +167,8 @@ async def _alert_overhead(run: Run) -> None:
     from bench.alert_overhead import measure
 
     run.results["alert_overhead"] = await measure(run.work / "alert-overhead")
+
+
 def _sourcemaps(run: Run, say: Any) -> None:
     run.results["sourcemaps"] = sourcemaps.measure(100 if run.quick else 500)
     say("  " + sourcemaps.report(run.results["sourcemaps"]), flush=True)

@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import asyncpg
 from aiohttp.test_utils import TestClient
 
@@ -30,6 +31,9 @@ PERSONAL = {
     "me", "create_token", "list_tokens", "revoke_token", "create_project", "list_projects",
     "list_repository_incidents", "search_incidents", "create_organization",
     "list_organizations", "accept_invitation",
+    # sentry-cli's organisation-level upload API: the slug is ignored, chunks belong to the
+    # caller, and assembling checks the admin role on each named project (tests/ingest_e2e).
+    "sentry_cli_chunk_options", "sentry_cli_upload_chunks", "sentry_cli_assemble_bundle",
 }  # fmt: skip
 MEMBER = {
     "resolve_incident", "acknowledge_incident", "ignore_incident", "reopen_incident",
@@ -161,6 +165,11 @@ async def _build(client: Client, api: Api, database_url: str, targets: list[Acco
 
 
 def _body(name: str, org: Org) -> Any:
+    if name == "upload_source_files":
+        form = aiohttp.FormData()
+        form.add_field("release", "1.0")
+        form.add_field("file", b"console.log(1)\n", filename="app.js")
+        return form
     return {
         "update_project": {"name": "renamed"},
         "add_member": {"email": "someone@example.com"},
@@ -193,9 +202,10 @@ def _path(path: str, org: Org, name: str, user_id: int) -> str:
     values: dict[str, object] = {**org.ids, "event": org.event, "trace": org.trace}
     if name in {"remove_member", "remove_org_member", "change_member_role"}:
         values["user_id"] = user_id
-    query = {"route_detail": "?route=GET%20/x", "release_health_hours": "?release=1.0"}.get(
-        name, ""
-    )
+    query = {
+        "route_detail": "?route=GET%20/x", "release_health_hours": "?release=1.0",
+        "delete_source_files": "?release=1.0",
+    }.get(name, "")  # fmt: skip
     return re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path) + query
 
 
@@ -210,7 +220,8 @@ def test_every_authenticated_endpoint_is_classified() -> None:
 
 
 async def _call(client: Client, method: str, path: str, body: Any, who: Account) -> int:
-    async with client.request(method, path, json=body, headers=who.headers) as resp:
+    sent = {"data": body} if isinstance(body, aiohttp.FormData) else {"json": body}
+    async with client.request(method, path, headers=who.headers, **sent) as resp:
         return resp.status  # a live stream is left after its headers
 
 

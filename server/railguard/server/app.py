@@ -37,8 +37,8 @@ from railguard.server.pipeline.writer import EventWriter
 from railguard.server.proxies import trusted_proxy_middleware
 from railguard.server.security import password_hasher
 from railguard.server.settings import Settings
-from railguard.server.traces import runtime as traces_runtime
 from railguard.server.sourcemaps.resolver import SourceMapResolver
+from railguard.server.traces import runtime as traces_runtime
 from railguard.server.uptime.builtin import BuiltinAgent
 from railguard.server.views import (
     accounts,

@@ -112,7 +112,7 @@ async def _project_ids(request: web.Request, slugs: object) -> list[int]:
         match = [r["id"] for r in rows if str(r["id"]) == slug or r["name"].lower() == slug.lower()]
         if len(match) != 1:
             raise NotFound(f"No single project named {slug!r}: use its id.")
-        ids.append((await member_of(request, match[0])).project_id)
+        ids.append((await member_of(request, match[0], role="admin")).project_id)
     return ids
 
 

@@ -45,7 +45,7 @@ def _text_field(value: bytes, name: str, limit: int) -> str:
 
 
 async def upload_source_files(request: web.Request) -> web.Response:
-    project_id = (await membership(request)).project_id
+    project_id = (await membership(request, role="admin")).project_id
     settings = request.app[SETTINGS]
     if not request.content_type.startswith("multipart/"):
         raise BadRequest("Send multipart/form-data: release, dist, url_prefix, then the files.")
@@ -96,7 +96,7 @@ async def list_source_files(request: web.Request) -> web.Response:
 
 
 async def delete_source_files(request: web.Request) -> web.Response:
-    project_id = (await membership(request, owner=True)).project_id
+    project_id = (await membership(request, role="admin")).project_id
     release = request.query.get("release")
     if release is None:
         raise Invalid("release is required (an empty value deletes the debug-ID-only files).")
