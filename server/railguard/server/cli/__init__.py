@@ -18,6 +18,7 @@ from railguard.server.cli.admin import add_admin_parsers, run_admin
 from railguard.server.cli.alerts import add_alert_parsers
 from railguard.server.cli.database import database_url, require_schema
 from railguard.server.cli.output import CliError
+from railguard.server.cli.release import add_release_parsers
 from railguard.server.cli.uptime import add_uptime_parsers, run_agent
 from railguard.server.embedded_db import EmbeddedDatabaseError
 from railguard.server.migrations import MigrationError
@@ -88,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     add_admin_parsers(sub, common)
     add_alert_parsers(sub, common)
     add_uptime_parsers(sub, common)
+    add_release_parsers(sub, common)
 
     login = sub.add_parser("login", parents=[common], help="store a token for the editor")
     login.add_argument("--server", default=None, help="backend URL")
@@ -159,6 +161,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> None:
             asyncio.run(migrate(url, args))
     elif args.command == "agent":
         run_agent(args)
+    elif args.command == "release":
+        from railguard.server.cli.release import release_create
+
+        asyncio.run(release_create(args))
     elif args.command == "login":
         from railguard.server.cli.login import login
 
