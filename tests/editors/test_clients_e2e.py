@@ -59,6 +59,7 @@ async def test_neovim_plugin_shows_resolves_lists_and_reports_health(
     assert report["after_edit"]["line"] == repo.line_at_head + 1, "two lines inserted above"
     assert "OK" in report["health"]["text"] and "ERROR" not in report["health"]["text"]
     assert report["resolve"]["diagnostics_after"] == 0
+    assert report["resolve"]["awaiting_deploy"] == 1, "fixed at HEAD, not deployed yet"
 
 
 async def test_vscode_client_protocol_stack_receives_the_diagnostic(

@@ -30,6 +30,11 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 event`, `2 events`."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _escape(text: str) -> str:
     for char in "\\`*_[]<>|":
         text = text.replace(char, "\\" + char)
@@ -65,9 +70,21 @@ def hover_markdown(
     locations = locations or {}
     lines = [f"**{_escape(headline(incident))}**", ""]
     lines.append(
-        f"{incident.event_count} events · first seen {_when(incident.first_seen)} · "
+        f"{plural(incident.event_count, 'event')} · first seen {_when(incident.first_seen)} · "
         f"last seen {_when(incident.last_seen)}"
     )
+    fix = incident.fix
+    if incident.status == "resolved" and fix is not None:
+        if fix.state == "deployed" and fix.deployed_in:
+            note = f"Fixed in `{fix.commit[:7]}`, deployed in `{fix.deployed_in[:7]}`"
+        else:
+            note = f"Fixed in `{fix.commit[:7]}`, awaiting deploy"
+            if not fix.ancestry_known:
+                note += (
+                    " — ancestry unknown: an event came from a commit not known to contain"
+                    " or precede the fix"
+                )
+        lines += ["", note]
     facts = [f"status **{incident.status}**", f"level {incident.level}"]
     if incident.environments:
         facts.append("environment " + ", ".join(_escape(e) for e in incident.environments))

@@ -69,16 +69,22 @@ class Actions(IncidentFeature):
         backend = self.server.connected_backend()
         known = self.incidents.find(incident_id)
         commit = None
+        ancestors: list[str] = []
         if action == "resolve":
-            commit = self.repositories.head_for_project(known.project_id if known else None)
-        incident = await backend.act(incident_id, action, commit)
+            folder = self.repositories.folder_for_project(known.project_id if known else None)
+            if folder is not None and folder.head:
+                commit = folder.head
+                if folder.repo is not None:
+                    ancestors = await folder.repo.ancestors(commit)
+        incident = await backend.act(incident_id, action, commit, ancestors)
         self.incidents.apply(incident)
         await self.publishing.publish_all()
         self.status.notify()
         return incident.model_dump(mode="json")
 
     async def resolve(self, incident_id: int) -> dict[str, Any]:
-        """Resolve, recording the current HEAD commit."""
+        """Resolve, recording the current HEAD commit and its ancestors: the incident then shows
+        "fixed in <HEAD>, awaiting deploy" until a deploy contains it (docs/releases.md)."""
         return await self._act(incident_id, "resolve")
 
     async def acknowledge(self, incident_id: int) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from railguard.lsp.features.publishing import Publishing
 from railguard.lsp.features.repositories import Repositories
 from railguard.lsp.io.backend import BackendError
 from railguard.lsp.server import RailguardServer
-from railguard.wire.models import Frame, Incident
+from railguard.wire.models import FixState, Frame, Incident
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +51,15 @@ def from_record(
                 pre_context=list(context.pre_context), post_context=list(context.post_context),
             )
         )  # fmt: skip
+    fix = None
+    if record.awaiting is not None:
+        fix = FixState(
+            commit=record.awaiting[0], state="awaiting_deploy", ancestry_known=record.awaiting[1]
+        )
     # The record keeps neither the first sighting nor the grouping: the hover shows the first as
     # unknown and never reads the others.
     return Incident.model_construct(
+        fix=fix,
         id=record.id, project_id=record.project_id, status=record.status, level=record.level,
         error_type="", message="", title=record.title, fingerprint="", grouping_version=0,
         event_count=record.event_count, first_seen=UNKNOWN_TIME, last_seen=record.last_seen,

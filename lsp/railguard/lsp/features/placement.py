@@ -32,7 +32,7 @@ from railguard.lsp.core.contextmatch import place_by_context
 from railguard.lsp.core.diagnostics import PlacedIncident, RelatedFrame
 from railguard.lsp.core.linerules import FrameContext
 from railguard.lsp.core.paths import FileIndex
-from railguard.lsp.core.records import SHOWN_STATUSES, FrameRef, IncidentRecord, ProjectStore
+from railguard.lsp.core.records import FrameRef, IncidentRecord, ProjectStore
 from railguard.lsp.core.traces import frame_label
 from railguard.lsp.features.repositories import FolderState
 from railguard.lsp.io.git import GitRepo
@@ -164,7 +164,7 @@ class Placer:
                 continue
             for record in store.at(site):
                 crash = record.crash
-                if record.status not in SHOWN_STATUSES or crash is None or crash.line is None:
+                if not record.shown or crash is None or crash.line is None:
                     continue
                 context, callers = store.details(record)
                 commit = record.commit

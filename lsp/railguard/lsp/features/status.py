@@ -36,7 +36,7 @@ class Status:
                     "folder": f.uri,
                     "repository": f.identity or "",
                     "projectId": f.project_id,
-                    "openIncidents": sum(1 for _ in self.incidents.shown(f.project_id)),
+                    "openIncidents": self.incidents.open_count(f.project_id),
                 }
                 for f in self.repositories.folders.values()
             ],

@@ -198,6 +198,7 @@ class Backend:
         *,
         view: str | None = "editor",
         limit: int = PAGE_LIMIT,
+        awaiting_deploy: bool = False,
     ) -> AsyncIterator[list[Incident]]:
         """The project's incidents one page at a time, so that a caller can compact each page
         before the next arrives. `view="editor"` asks for stacks without the context lines of
@@ -208,6 +209,8 @@ class Backend:
             params = {"status": ",".join(statuses), "limit": str(limit)}
             if view:
                 params["view"] = view
+            if awaiting_deploy:
+                params["fix"] = "awaiting_deploy"
             if cursor:
                 params["cursor"] = cursor
             raw = await self._raw("GET", path, params=params)
@@ -229,10 +232,20 @@ class Backend:
     async def incident(self, incident_id: int) -> IncidentDetail:
         return await self._get(IncidentDetail, f"/incidents/{incident_id}")
 
-    async def act(self, incident_id: int, action: Action, commit: str | None) -> Incident:
-        """Resolve, acknowledge, ignore or reopen; `commit` is recorded with a resolve."""
+    async def act(
+        self,
+        incident_id: int,
+        action: Action,
+        commit: str | None,
+        ancestors: list[str] | None = None,
+    ) -> Incident:
+        """Resolve, acknowledge, ignore or reopen; `commit` is recorded with a resolve, and
+        `ancestors` (commits known to precede it) with it (docs/releases.md)."""
+        body: dict[str, Any] = {"commit": commit}
+        if ancestors:
+            body["ancestors"] = ancestors
         return await self._get(
-            Incident, f"/incidents/{incident_id}/{action}", body={"commit": commit}, method="POST"
+            Incident, f"/incidents/{incident_id}/{action}", body=body, method="POST"
         )
 
     async def live(self, project_id: int, since: int | None) -> AsyncIterator[SseEvent]:

@@ -32,6 +32,8 @@ T = TypeVar("T")
 _THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="git")
 #: What libgit2 raises for a missing object, a bad revision or an unreadable repository.
 _GIT_ERRORS = (pygit2.GitError, KeyError, ValueError, OSError)
+#: Ancestors of a fix sent with a resolve (the backend accepts up to 5,000).
+ANCESTORS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +206,24 @@ class GitRepo:
             self._files, self._files_head = fresh, head
             return fresh
         return self._files
+
+    async def ancestors(self, commit: str, limit: int = ANCESTORS) -> list[str]:
+        """Up to `limit` ancestors of `commit` (itself excluded), newest first: sent with a
+        resolve, so that the backend knows builds of these commits do not contain the fix
+        (docs/releases.md). Empty when the commit is missing."""
+
+        def walk(repo: pygit2.Repository) -> list[str]:
+            start = repo.revparse_single(f"{commit}^{{commit}}")
+            out: list[str] = []
+            walker = repo.walk(start.id, pygit2.enums.SortMode.TOPOLOGICAL)
+            for found in walker:
+                if found.id != start.id:
+                    out.append(str(found.id))
+                    if len(out) >= limit:
+                        break
+            return out
+
+        return await self._run(walk, [])
 
     def forget_missing_commits(self) -> None:
         """After HEAD moved (maybe a fetch or pull), commits that were missing may exist now."""
