@@ -229,6 +229,14 @@ class Backend:
                 return
         raise BackendError(f"incidents of project {project_id}: more than {MAX_PAGES} pages")
 
+    async def search(
+        self, project_id: int, query: str, *, statuses: str = "open,acknowledged", limit: int = 20
+    ) -> IncidentPage:
+        """Full-text and partial-word search of one project's incidents."""
+        params = {"project_id": str(project_id), "q": query, "status": statuses,
+                  "limit": str(limit)}  # fmt: skip
+        return await self._get(IncidentPage, "/search/incidents", params=params)
+
     async def incident(self, incident_id: int) -> IncidentDetail:
         return await self._get(IncidentDetail, f"/incidents/{incident_id}")
 

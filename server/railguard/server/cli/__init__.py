@@ -98,16 +98,18 @@ def _parser() -> argparse.ArgumentParser:
     login.add_argument("--credentials-file", default=None)
 
     sub.add_parser("lsp", help="start the language server on stdio", add_help=False)
+    sub.add_parser("mcp", help="start the MCP server for coding assistants on stdio",
+                   add_help=False)  # fmt: skip
     return parser
 
 
-def _become_language_server(args: list[str]) -> NoReturn:
+def _become_language_server(args: list[str], module: str = "railguard.lsp") -> NoReturn:
     """`railguard lsp ...` is `python -m railguard.lsp ...` with the same interpreter and stdio.
 
     The backend never imports the language server (ruff bans it in server/ruff.toml); replacing
     this process keeps `railguard lsp` an alias an editor can spawn, with nothing in between.
     """
-    command = [sys.executable, "-m", "railguard.lsp", *args]
+    command = [sys.executable, "-m", module, *args]
     sys.stdout.flush()
     sys.stderr.flush()
     if os.name == "posix":
@@ -119,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["lsp"]:
         _become_language_server(args_list[1:])
+    if args_list[:1] == ["mcp"]:  # the MCP server is a client of the backend, like the editor's
+        _become_language_server(args_list[1:], "railguard.lsp.mcpserver")
     args = _parser().parse_args(args_list)
     try:
         settings = Settings()
