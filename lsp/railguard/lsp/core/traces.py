@@ -64,10 +64,14 @@ def hover_markdown(
     commit: str | None,
     placement: str,
     locations: Mapping[int, str] | None = None,
+    blames: Mapping[int, str] | None = None,
 ) -> str:
     """Markdown for the hover. `locations` maps a frame's index in the innermost-first stack
-    to a link target (a `file:` URI with `#L<line>`) for frames found in the workspace."""
+    to a link target (a `file:` URI with `#L<line>`) for frames found in the workspace;
+    `blames` to who last changed that line before the deployed commit (the crash frame's is the
+    suspect commit)."""
     locations = locations or {}
+    blames = blames or {}
     lines = [f"**{_escape(headline(incident))}**", ""]
     lines.append(
         f"{plural(incident.event_count, 'event')} · first seen {_when(incident.first_seen)} · "
@@ -94,6 +98,12 @@ def hover_markdown(
         facts.append(f"placement *{placement}*")
     lines += ["", " · ".join(facts), ""]
     frames = innermost_first(incident)
+    crash = next((i for i, f in enumerate(frames) if f.in_app and f.line is not None), None)
+    if crash is not None and crash in blames:
+        suspect = f"Suspect commit: last changed by {_escape(blames[crash])} before the deploy"
+        if placement != "exact":
+            suspect += " · *changed since the deploy*"
+        lines += [suspect, ""]
     for index, frame in enumerate(frames[:MAX_FRAMES]):
         label = _escape(frame_label(frame))
         target = locations.get(index)
@@ -106,6 +116,8 @@ def hover_markdown(
         if frame.context_line:
             code = frame.context_line.strip().replace("`", "'")
             lines.append(f"   `{code}`")
+        if index in blames and index != crash:
+            lines.append(f"   last changed by {_escape(blames[index])}")
     if len(frames) > MAX_FRAMES:
         lines.append(f"\n… {len(frames) - MAX_FRAMES} more frames")
     lines += ["", f"[Open incident #{incident.id}]({incident.url})"]
