@@ -1,0 +1,45 @@
+"""Every incident of the workspace, not only those of open files, over the protocol against a
+running backend and a real repository: `railguard.listIncidents` places an incident of a file
+that was never opened (on disk, through history) with its real column, its status and
+environments, and lists a fix awaiting a deploy as such."""
+
+from __future__ import annotations
+
+from lspkit import CRASH, Repo, initialize, options, run_command
+from pytest_lsp import LanguageClient
+
+from workspace import Tenant
+
+
+async def test_list_covers_files_never_opened(
+    client: LanguageClient, tenant: Tenant, repo: Repo
+) -> None:
+    incident = await tenant.report(commit=repo.commit_a, **CRASH)  # type: ignore[arg-type]
+    helper = await tenant.report(
+        commit=repo.commit_a, path="app/calc.py", line=5, context_line="    return math.sqrt(x)",
+        error_type="ValueError", message="math domain error", function="helper",
+    )  # fmt: skip
+    outside = await tenant.report(
+        commit=repo.commit_a, path="vendor/elsewhere.py", line=3, context_line="x = 1",
+        error_type="OSError", message="gone", function="f",
+    )  # fmt: skip
+    await initialize(client, repo.root, options(tenant))
+    status = await run_command(client, "railguard.status")
+    while not (status["connected"] and status["projects"][0]["openIncidents"] == 3):
+        status = await run_command(client, "railguard.status")
+
+    listed = await run_command(client, "railguard.listIncidents")
+    by_id = {i["incidentId"]: i for i in listed}
+    assert outside["id"] not in by_id, "its file is not in the workspace"
+    calc = by_id[incident["id"]]
+    assert calc["uri"] == repo.calc.as_uri()
+    assert (calc["line"], calc["character"], calc["placement"]) == (14, 4, "exact")
+    assert calc["status"] == "open" and calc["environments"] == ["production"]
+    assert (by_id[helper["id"]]["line"], by_id[helper["id"]]["character"]) == (9, 4)
+
+    resolved = await run_command(client, "railguard.resolveIncident", [incident["id"]])
+    assert resolved["fix"]["state"] == "awaiting_deploy"
+    listed = await run_command(client, "railguard.listIncidents")
+    calc = next(i for i in listed if i["incidentId"] == incident["id"])
+    assert calc["status"] == "resolved"
+    assert calc["fix"] == {"commit": repo.head, "state": "awaiting_deploy", "ancestryKnown": True}
