@@ -5,8 +5,20 @@ environments, and lists a fix awaiting a deploy as such."""
 
 from __future__ import annotations
 
-from lspkit import CRASH, Repo, initialize, options, run_command
-from pytest_lsp import LanguageClient
+import asyncio
+
+from lspkit import (
+    CRASH,
+    TIMEOUT,
+    Repo,
+    initialize,
+    open_file,
+    options,
+    run_command,
+    wait_diagnostics,
+)
+from lsprotocol import types
+from pytest_lsp import LanguageClient, client_capabilities
 
 from workspace import Tenant
 
@@ -43,3 +55,50 @@ async def test_list_covers_files_never_opened(
     calc = next(i for i in listed if i["incidentId"] == incident["id"])
     assert calc["status"] == "resolved"
     assert calc["fix"] == {"commit": repo.head, "state": "awaiting_deploy", "ancestryKnown": True}
+
+
+async def test_workspace_diagnostic_pull(
+    client: LanguageClient, tenant: Tenant, repo: Repo
+) -> None:
+    incident = await tenant.report(commit=repo.commit_a, **CRASH)  # type: ignore[arg-type]
+    uri = repo.root.as_uri()
+    result = await client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities(getattr(client, "client_spec", "neovim")),
+            root_uri=uri, workspace_folders=[types.WorkspaceFolder(uri=uri, name="shop")],
+            initialization_options=options(tenant),
+        )
+    )  # fmt: skip
+    provider = result.capabilities.diagnostic_provider
+    assert isinstance(provider, types.DiagnosticOptions) and provider.workspace_diagnostics
+
+    async def pulled() -> list[types.WorkspaceFullDocumentDiagnosticReport]:
+        report = await client.workspace_diagnostic_async(
+            types.WorkspaceDiagnosticParams(previous_result_ids=[])
+        )
+        return [
+            i for i in report.items if isinstance(i, types.WorkspaceFullDocumentDiagnosticReport)
+        ]
+
+    async def loop() -> types.WorkspaceFullDocumentDiagnosticReport:
+        while True:
+            items = [i for i in await pulled() if i.items]
+            if items:
+                return items[0]
+            await asyncio.sleep(0.1)
+
+    found = await asyncio.wait_for(loop(), TIMEOUT)
+    assert found.uri == repo.calc.as_uri()
+    (diag,) = found.items
+    assert diag.code == incident["id"] and diag.range.start.line == 14
+    assert diag.range.start.character == 4
+    assert diag.severity == types.DiagnosticSeverity.Error
+
+    # Opened: pushed instead, so neither pull report repeats it.
+    uri = open_file(client, repo.calc)
+    await wait_diagnostics(client, uri, lambda d: len(d) == 1)
+    assert [list(i.items) for i in await pulled() if i.uri == uri] in ([], [[]])
+    document = await client.text_document_diagnostic_async(
+        types.DocumentDiagnosticParams(types.TextDocumentIdentifier(uri))
+    )
+    assert list(document.items) == []  # type: ignore[union-attr]

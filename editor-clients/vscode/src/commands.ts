@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { login, LoginError } from './auth';
-import { incidentIdOf, ListItem, toPicks } from './incidents';
+import { incidentIdOf, ListItem, plural, toPicks } from './incidents';
 import { executeServerCommand } from './server';
 import * as api from './vscodeapi';
 
@@ -68,10 +68,10 @@ export function registerCommands(context: vscode.ExtensionContext, restart: () =
         api.registerCommand('railguard.client.showIncidents', async () => {
             const items = (await executeServerCommand<ListItem[]>('railguard.listIncidents')) ?? [];
             if (items.length === 0) {
-                void api.showInfo('Railguard: no open incidents in this workspace');
+                void api.showInfo('Railguard: no incidents in this workspace');
                 return;
             }
-            const pick = await api.showQuickPick(toPicks(items, api.relativePath), `${items.length} open incidents`);
+            const pick = await api.showQuickPick(toPicks(items, api.relativePath), plural(items.length, 'incident'));
             if (pick) {
                 await api.revealLocation(pick.item.uri, pick.item.line, pick.item.character ?? 0);
             }

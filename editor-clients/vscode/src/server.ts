@@ -1,11 +1,14 @@
 /**
  * Creates, restarts and calls the language client. The client id `railguard` makes the
- * `railguard.trace.server` setting trace the JSON-RPC traffic; the server's own command ids
+ * `railguard.trace.server` setting trace the JSON-RPC traffic into the Railguard output channel,
+ * which vscode-languageclient writes only at that channel's Trace log level (README); the
+ * server's own command ids
  * (executeCommandProvider) are registered by the client, so ours use `railguard.client.*`.
  */
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, LanguageClient, LanguageClientOptions, ServerOptions, State } from 'vscode-languageclient/node';
+import { confirmation } from './incidents';
 import { locateServer, notFoundMessage } from './locate';
 import { buildInitializationOptions, serverCommandIsDefault, serverCommandLine } from './settings';
 import type { RailguardStatus, StatusController } from './status';
@@ -42,6 +45,17 @@ export async function startClient(
         documentSelector: [{ scheme: 'file' }],
         initializationOptions: buildInitializationOptions(settings, credentials),
         outputChannel: output,
+        middleware: {
+            // A quick fix runs the server's command directly: confirm it as the palette does.
+            executeCommand: async (command, args, next) => {
+                const result: unknown = await next(command, args);
+                const message = confirmation(command, args);
+                if (message) {
+                    void api.showInfo(message);
+                }
+                return result;
+            },
+        },
     };
     const next = new LanguageClient('railguard', 'Railguard', serverOptions, clientOptions);
     next.onNotification('railguard/status', (body: RailguardStatus) => status.update(body));

@@ -38,7 +38,8 @@ export function formatStatus(status: RailguardStatus | undefined, state: 'starti
         return { text: '$(sync~spin) Railguard', tooltip: 'Railguard: starting…', level: 'normal' };
     }
     if (!status.connected) {
-        const problem = status.problem ?? 'not connected';
+        // The server's problems are whole messages ("Railguard: …"): say the name once.
+        const problem = (status.problem ?? 'not connected').replace(/^Railguard:\s*/, '');
         return {
             text: '$(warning) Railguard',
             tooltip: `Railguard: ${problem}${status.serverUrl ? ` (${status.serverUrl})` : ''}\nRun "Railguard: Log In" to connect.`,

@@ -20,6 +20,7 @@ from railguard.lsp.features import (
     session,
     status,
     watchers,
+    workspace,
 )
 from railguard.lsp.server import RailguardServer
 
@@ -38,6 +39,7 @@ class Features:
     session: session.Session
     actions: actions.Actions
     hover: hover.Hover
+    workspace: workspace.WorkspaceIncidents
 
 
 def set_up(server: RailguardServer) -> Features:
@@ -63,6 +65,9 @@ def set_up(server: RailguardServer) -> Features:
         ),
         actions=actions.setup(actions.Actions(server, repos, known, placer, publisher, state)),
         hover=hover.setup(hover.Hover(server, repos, known, placer, publisher)),
+        workspace=workspace.setup(
+            workspace.WorkspaceIncidents(server, repos, known, placer, publisher, state)
+        ),
     )
 
 

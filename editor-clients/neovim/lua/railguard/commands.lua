@@ -90,11 +90,11 @@ function M.format_status(status)
   for _, p in ipairs(status.projects or {}) do
     local folder = vim.uri_to_fname(p.folder)
     if p.projectId and p.projectId ~= vim.NIL then
-      lines[#lines + 1] = ("%s: %s -> project %d, %d open incidents"):format(
+      lines[#lines + 1] = ("%s: %s -> project %d, %s"):format(
         folder,
         p.repository,
         p.projectId,
-        p.openIncidents or 0
+        require("railguard.incident").plural(p.openIncidents or 0, "open incident")
       )
     else
       lines[#lines + 1] = ("%s: %s -> no matching project"):format(folder, p.repository or "?")
@@ -215,7 +215,7 @@ M.subcommands = {
         if require("railguard.config").get().list.open then
           vim.cmd(loc and "lopen" or "copen")
         end
-        notify(("%d open incidents"):format(#items))
+        notify(require("railguard.incident").plural(#items, "incident"))
       end)
     end,
     complete = function()

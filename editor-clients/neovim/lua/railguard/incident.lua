@@ -100,6 +100,26 @@ function M.is_unplaced(item)
   return item.placement == "deleted" or (type(item.note) == "string" and item.note ~= "")
 end
 
+---`1 event`, `2 events`.
+---@param count integer
+---@param noun string
+---@return string
+function M.plural(count, noun)
+  return ("%d %s"):format(count, count == 1 and noun or (noun .. "s"))
+end
+
+---An ISO 8601 time as `2025-01-02 03:04 UTC` (the text itself when it is not one).
+---@param iso string
+---@return string
+function M.format_when(iso)
+  local date, hm = iso:match("^(%d%d%d%d%-%d%d%-%d%d)T(%d%d:%d%d)")
+  if not date then
+    return iso
+  end
+  local offset = iso:match("[Zz]$") or iso:match("[+-]00:?00$")
+  return offset and ("%s %s UTC"):format(date, hm) or ("%s %s"):format(date, hm)
+end
+
 ---Converts one `railguard.listIncidents` item, e.g.
 ---`{incidentId = 7, title = "KeyError: 'id'", uri = "file:///repo/app.py", line = 41,
 ---character = 4, severity = 1, placement = "exact", eventCount = 12, lastSeen = "…"}`.
@@ -116,10 +136,10 @@ function M.to_qf_item(item)
   end
   local extra = {}
   if item.eventCount then
-    extra[#extra + 1] = ("%d events"):format(item.eventCount)
+    extra[#extra + 1] = M.plural(item.eventCount, "event")
   end
   if item.lastSeen then
-    extra[#extra + 1] = "last seen " .. item.lastSeen
+    extra[#extra + 1] = "last seen " .. M.format_when(item.lastSeen)
   end
   if item.placement and item.placement ~= "exact" and not unplaced then
     extra[#extra + 1] = item.placement

@@ -109,7 +109,7 @@ describe("to_qf_items", function()
         filename = "/repo/app/views.py",
         lnum = 42,
         col = 5,
-        text = "#7 KeyError: 'id' (12 events, last seen 2025-01-02T03:04:05Z)",
+        text = "#7 KeyError: 'id' (12 events, last seen 2025-01-02 03:04 UTC)",
         type = "E",
         user_data = { incidentId = 7 },
       },
@@ -168,5 +168,12 @@ describe("to_qf_items", function()
   it("accepts an empty or missing result", function()
     assert.same({}, incident.to_qf_items({}))
     assert.same({}, incident.to_qf_items(nil))
+  end)
+
+  it("says 1 event and shows times in UTC", function()
+    assert.same("1 event", incident.plural(1, "event"))
+    assert.same("2 open incidents", incident.plural(2, "open incident"))
+    assert.same("2025-01-02 03:04 UTC", incident.format_when("2025-01-02T03:04:05.5+00:00"))
+    assert.same("not a time", incident.format_when("not a time"))
   end)
 end)

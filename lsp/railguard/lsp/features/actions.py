@@ -3,7 +3,8 @@
 Every action is also a `workspace/executeCommand` command taking the incident id. State changes
 go to the backend (resolve records the current HEAD), update the local incidents and republish
 every open document *before* the command returns; other editors see it through the live feed.
-Also `railguard.refresh` and `railguard.listIncidents` (`railguard.status` is features/status).
+Also `railguard.refresh` (`railguard.status` is features/status, `railguard.listIncidents`
+features/workspace).
 """
 
 from __future__ import annotations
@@ -13,11 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
-from pygls.uris import from_fs_path
 
-from railguard.lsp.core import linemap as pl
-from railguard.lsp.core.diagnostics import Shown, awaiting, incident_id_of, line_span
-from railguard.lsp.core.linerules import Placement
+from railguard.lsp.core.diagnostics import incident_id_of
 from railguard.lsp.core.traces import stack_text
 from railguard.lsp.features.base import IncidentFeature
 from railguard.lsp.io.backend import Action
@@ -28,7 +26,6 @@ IGNORE = "railguard.ignoreIncident"
 OPEN = "railguard.openIncident"
 COPY = "railguard.copyStackTrace"
 REFRESH = "railguard.refresh"
-LIST = "railguard.listIncidents"
 
 QUICK_FIXES = (
     (RESOLVE, "Resolve incident #{id}"),
@@ -130,79 +127,6 @@ class Actions(IncidentFeature):
         self.status.notify()
         return {"incidents": sum(len(s.incidents) for s in projects.values())}
 
-    async def list_incidents(self) -> list[dict[str, Any]]:
-        """Every shown incident of the workspace's projects whose crash is in a file of the
-        workspace, for pickers, quickfix lists and tree views: placed in the open buffer or the
-        file on disk, with its placement state. One not placed on any line has `placement:
-        "deleted"`, `line` where its line was removed and a `note` saying why."""
-        encoding = self.server.encoding
-        out: list[dict[str, Any]] = []
-        listed: set[int] = set()
-        for uri, placed in self.publishing.placed.items():
-            doc = self.server.workspace.text_documents.get(uri)
-            lines = pl.split_lines(doc.source) if doc is not None else []
-            for p in placed:
-                listed.add(p.incident.id)
-                out.append(_item(p.incident, uri, p.placement, p.commit, lines, encoding))
-        for folder in list(self.repositories.folders.values()):
-            state = self.incidents.projects.get(folder.project_id or -1)
-            if state is None or folder.info is None or folder.repo is None:
-                continue
-            index = await self.repositories.index_for(folder)
-            for record in list(self.incidents.shown(folder.project_id)):
-                crash = record.crash
-                if record.id in listed or crash is None or crash.line is None:
-                    continue
-                rel = index.resolve(crash.path, crash.original_path)
-                if rel is None or not rel.startswith(folder.info.prefix):
-                    continue
-                context, _ = state.incidents.details(record)
-                found = await self.placer.current_placement(
-                    folder, rel, record.commit, crash.line, context
-                )
-                uri = from_fs_path(str(folder.info.toplevel / rel))
-                if found is None or not uri:
-                    continue
-                listed.add(record.id)
-                out.append(_item(record, uri, found[0], record.commit, found[1], encoding))
-        return out
-
-
-def _item(
-    incident: Shown,
-    uri: str,
-    placement: Placement,
-    commit: str | None,
-    lines: Sequence[str],
-    encoding: str,
-) -> dict[str, Any]:
-    """One entry of `railguard.listIncidents` (ARCHITECTURE.md, the contract)."""
-    line = placement.line if placement.line is not None else (placement.near or 0)
-    item: dict[str, Any] = {
-        "incidentId": incident.id,
-        "title": incident.title,
-        "uri": uri,
-        "line": line,
-        "character": line_span(lines, line, encoding)[0],
-        "severity": incident.level,
-        "status": incident.status,
-        "environments": list(incident.environments),
-        "placement": placement.kind.value,
-        "eventCount": incident.event_count,
-        "lastSeen": incident.last_seen.isoformat(),
-    }
-    fix = awaiting(incident)
-    if fix is not None:
-        item["fix"] = {"commit": fix[0], "state": "awaiting_deploy", "ancestryKnown": fix[1]}
-    if placement.line is None:
-        # Not placed (docs/placement.md): listed where its line was removed.
-        item["note"] = (
-            f"not placed: the line was removed since {commit[:7]}"
-            if commit
-            else "not placed: the line is no longer in this file"
-        )
-    return item
-
 
 def setup(actions: Actions) -> Actions:
     """Register the handlers of `actions` on its server."""
@@ -218,5 +142,4 @@ def setup(actions: Actions) -> Actions:
     server.handle_command(OPEN, actions.open_incident)
     server.handle_command(COPY, actions.copy_stack_trace)
     server.handle_command(REFRESH, actions.refresh)
-    server.handle_command(LIST, actions.list_incidents)
     return actions
