@@ -6,10 +6,12 @@ import * as vscode from 'vscode';
 import { login, LoginError } from './auth';
 import { incidentIdOf, ListItem, plural, toPicks } from './incidents';
 import { executeServerCommand } from './server';
+import { IncidentTree, incidentArg } from './treeview';
 import * as api from './vscodeapi';
 
 /** Incident id from a command argument, the diagnostic under the cursor, or a quick pick. */
-async function pickIncident(arg: unknown): Promise<number | undefined> {
+async function pickIncident(given: unknown): Promise<number | undefined> {
+    const arg = incidentArg(given);
     if (typeof arg === 'number') {
         return arg;
     }
@@ -24,7 +26,11 @@ async function pickIncident(arg: unknown): Promise<number | undefined> {
     return pick?.item.incidentId;
 }
 
-export function registerCommands(context: vscode.ExtensionContext, restart: () => Promise<unknown>): vscode.Disposable[] {
+export function registerCommands(
+    context: vscode.ExtensionContext,
+    restart: () => Promise<unknown>,
+    tree: IncidentTree,
+): vscode.Disposable[] {
     const forward = (serverCommand: string, done: (id: number) => string | undefined) => async (arg: unknown) => {
         const id = await pickIncident(arg);
         if (id === undefined) {
@@ -77,5 +83,19 @@ export function registerCommands(context: vscode.ExtensionContext, restart: () =
             }
         }),
         api.registerCommand('railguard.client.restartServer', () => restart()),
+        api.registerCommand(
+            'railguard.client.acknowledgeIncident',
+            forward('railguard.acknowledgeIncident', (id) => `Railguard: incident #${id} acknowledged`),
+        ),
+        api.registerCommand(
+            'railguard.client.ignoreIncident',
+            forward('railguard.ignoreIncident', (id) => `Railguard: incident #${id} ignored`),
+        ),
+        api.registerCommand('railguard.client.refreshIncidents', () => tree.refresh()),
+        api.registerCommand('railguard.client.filterIncidents', () => tree.askFilter()),
+        api.registerCommand('railguard.client.revealIncident', async (item: unknown) => {
+            const target = item as ListItem;
+            await api.revealLocation(target.uri, target.line, target.character ?? 0);
+        }),
     ];
 }

@@ -27,6 +27,10 @@ export interface ListItem {
     note?: string;
     eventCount?: number;
     lastSeen?: string;
+    status?: 'open' | 'acknowledged' | 'resolved' | 'ignored';
+    environments?: string[];
+    /** A fix resolved at a commit that no deploy contains yet. */
+    fix?: { commit: string; state: string; ancestryKnown: boolean };
 }
 
 /** `1 event`, `2 events`. */

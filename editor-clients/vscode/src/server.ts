@@ -90,9 +90,11 @@ export async function stopClient(): Promise<void> {
 }
 
 /** Runs a server command (`workspace/executeCommand`); undefined when no client is running. */
-export async function executeServerCommand<T>(command: string, args: unknown[] = []): Promise<T | undefined> {
+export async function executeServerCommand<T>(command: string, args: unknown[] = [], quiet = false): Promise<T | undefined> {
     if (!client || !client.isRunning()) {
-        void api.showError('Railguard: the language server is not running ("Railguard: Restart Server").');
+        if (!quiet) {
+            void api.showError('Railguard: the language server is not running ("Railguard: Restart Server").');
+        }
         return undefined;
     }
     return (await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args })) as T;

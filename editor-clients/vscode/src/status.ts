@@ -67,6 +67,8 @@ export function formatStatus(status: RailguardStatus | undefined, state: 'starti
 /** Keeps one status bar item in sync with the server's notifications. */
 export class StatusController {
     private status: RailguardStatus | undefined;
+    /** Called after each `railguard/status` (the incident tree refreshes then). */
+    onUpdate: (() => void) | undefined;
 
     constructor(
         private readonly item: StatusBarItem,
@@ -82,6 +84,7 @@ export class StatusController {
     update(status: RailguardStatus): void {
         this.status = status;
         this.render('running');
+        this.onUpdate?.();
     }
 
     /** Called when the client starts or stops. */
