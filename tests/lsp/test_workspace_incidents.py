@@ -102,3 +102,25 @@ async def test_workspace_diagnostic_pull(
         types.DocumentDiagnosticParams(types.TextDocumentIdentifier(uri))
     )
     assert list(document.items) == []  # type: ignore[union-attr]
+
+
+async def test_show_incident_opens_its_line(
+    client: LanguageClient, tenant: Tenant, repo: Repo
+) -> None:
+    incident = await tenant.report(commit=repo.commit_a, **CRASH)  # type: ignore[arg-type]
+    await initialize(client, repo.root, options(tenant))
+    status = await run_command(client, "railguard.status")
+    while not (status["connected"] and status["projects"][0]["openIncidents"] == 1):
+        status = await run_command(client, "railguard.status")
+    shown = await run_command(client, "railguard.showIncident", [incident["id"]])
+    target = {"uri": repo.calc.as_uri(), "line": 14, "character": 4}
+    window = client.capabilities.window if client.capabilities else None
+    if window and window.show_document and window.show_document.support:
+        assert shown == {"shown": True, **target}
+        request = client.shown_documents[-1]
+        assert request.uri == target["uri"] and request.take_focus is True
+        assert request.selection is not None and request.selection.start.line == 14
+    else:
+        assert shown == {"shown": False, **target}
+    missing = await run_command(client, "railguard.showIncident", [999999])
+    assert missing == {"shown": False, "reason": "not in this workspace"}

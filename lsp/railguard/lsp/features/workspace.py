@@ -30,6 +30,7 @@ from railguard.lsp.core.linerules import Placement
 from railguard.lsp.features.base import IncidentFeature
 
 LIST = "railguard.listIncidents"
+SHOW = "railguard.showIncident"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,34 @@ class WorkspaceIncidents(IncidentFeature):
             _item(f.placed.incident, f.uri, f.placed.placement, f.placed.commit, f.lines, encoding)
             for f in await self.everywhere()
         ]
+
+    async def show_incident(self, incident_id: int) -> dict[str, Any]:
+        """Open the incident's file at its placed line: `window/showDocument` when the client
+        has it (the answer says whether it was shown); the target either way, for clients that
+        open it themselves (a `vscode://` link, `:Railguard goto`)."""
+        found = next(
+            (f for f in await self.everywhere() if f.placed.incident.id == incident_id), None
+        )
+        if found is None:
+            return {"shown": False, "reason": "not in this workspace"}
+        placement = found.placed.placement
+        line = placement.line if placement.line is not None else (placement.near or 0)
+        start, end = line_span(found.lines, line, self.server.encoding)
+        target = {"uri": found.uri, "line": line, "character": start}
+        window = self.server.client_capabilities.window
+        if window is None or not window.show_document or not window.show_document.support:
+            return {"shown": False, **target}
+        shown = await self.server.window_show_document_async(
+            types.ShowDocumentParams(
+                uri=found.uri,
+                take_focus=True,
+                selection=types.Range(
+                    types.Position(line, start),
+                    types.Position(line, end if placement.line is not None else start),
+                ),
+            )
+        )
+        return {"shown": bool(shown.success), **target}
 
     async def document_diagnostic(
         self, params: types.DocumentDiagnosticParams
@@ -164,6 +193,7 @@ def setup(feature: WorkspaceIncidents) -> WorkspaceIncidents:
     """Register the handlers of `feature` on its server."""
     server = feature.server
     server.handle_command(LIST, feature.list_incidents)
+    server.handle_command(SHOW, feature.show_incident)
     server.handle(
         types.TEXT_DOCUMENT_DIAGNOSTIC,
         feature.document_diagnostic,
