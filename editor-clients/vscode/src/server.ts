@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, LanguageClient, LanguageClientOptions, ServerOptions, State } from 'vscode-languageclient/node';
 import { confirmation } from './incidents';
-import { locateServer, notFoundMessage } from './locate';
+import { commandExists, locateServer, notFoundMessage } from './locate';
 import { buildInitializationOptions, serverCommandIsDefault, serverCommandLine } from './settings';
 import type { RailguardStatus, StatusController } from './status';
 import * as api from './vscodeapi';
@@ -39,6 +39,17 @@ export async function startClient(
         located = result.found;
     }
     const { command, args } = serverCommandLine(settings, located);
+    if (!located && !commandExists(command, process.env)) {
+        status.setState('stopped');
+        const choice = await api.showError(
+            `Railguard: cannot find \`${command}\` (railguard.serverCommand / railguard.pythonPath).`,
+            'Open Settings',
+        );
+        if (choice === 'Open Settings') {
+            void vscode.commands.executeCommand('workbench.action.openSettings', 'railguard.');
+        }
+        return undefined;
+    }
     const serverOptions: ServerOptions = { command, args, options: { env: process.env } };
     const clientOptions: LanguageClientOptions = {
         // Incidents can point at any file of the repository, whatever its language.
