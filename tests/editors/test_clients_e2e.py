@@ -59,6 +59,16 @@ async def test_neovim_plugin_shows_resolves_lists_and_reports_health(
     assert report["after_edit"]["line"] == repo.line_at_head + 1, "two lines inserted above"
     assert "OK" in report["health"]["text"] and "ERROR" not in report["health"]["text"]
     assert report["resolve"]["diagnostics_after"] == 0
+    assert report["resolve"]["awaiting_deploy"] == 1, "fixed at HEAD, not deployed yet"
+    pick = report["pick"]
+    (incidents, actions) = pick["prompts"]
+    assert incidents["prompt"] == "1 incident"
+    (label,) = incidents["labels"]
+    assert label.startswith(f"#{repo.incident['id']} KeyError: 'missing'")
+    assert "fixed, awaiting deploy" in label and "1 event" in label
+    assert actions["labels"][0] == "Go to" and "Resolve" in actions["labels"]
+    assert pick["quickfix"] == 1
+    assert pick["cursor_line"] == pick["diagnostic_line"], "jumped to the incident's line"
 
 
 async def test_vscode_client_protocol_stack_receives_the_diagnostic(

@@ -100,7 +100,7 @@ async def test_actions_quick_fixes_list_and_no_backend(lsp: InProcess, repo: Rep
     uri = lsp.open(repo.calc)
     await lsp.features.publishing.publish(uri)
     actions = lsp.features.actions
-    (listed,) = await actions.list_incidents()
+    (listed,) = await lsp.features.workspace.list_incidents()
     assert listed["incidentId"] == 1 and listed["line"] == CRASH_NOW and listed["uri"] == uri
     diagnostic = types.Diagnostic(
         range=types.Range(types.Position(CRASH_NOW, 0), types.Position(CRASH_NOW, 1)),

@@ -282,8 +282,15 @@ local function main()
     command = command.command,
     arguments = command.arguments,
   }, bufnr)
-  wait_for("the diagnostic to disappear after resolving", function()
-    return #rg_diagnostics(bufnr) == 0
+  -- Fixed at HEAD, which no deploy contains yet: the error becomes a hint on the same line.
+  local function awaiting()
+    return vim.tbl_filter(function(d)
+      return d.severity == vim.diagnostic.severity.HINT
+        and (d.message or ""):find("awaiting deploy", 1, true) ~= nil
+    end, rg_diagnostics(bufnr))
+  end
+  wait_for("the diagnostic to become an awaiting-deploy hint after resolving", function()
+    return #rg_diagnostics(bufnr) == 1 and #awaiting() == 1
   end)
   step("resolve", {
     actions = vim.tbl_map(function(a)
@@ -291,7 +298,33 @@ local function main()
     end, actions),
     command = command,
     result = result,
-    diagnostics_after = #rg_diagnostics(bufnr),
+    diagnostics_after = #rg_diagnostics(bufnr) - #awaiting(),
+    awaiting_deploy = #awaiting(),
+  })
+
+  -- 6. The picker: every incident of the workspace, filtered, then an action on the one picked
+  --    (vim.ui.select is replaced the way picker plugins do, answering with the first entry).
+  local prompts = {}
+  local real_select = vim.ui.select
+  ---@diagnostic disable-next-line: duplicate-set-field
+  vim.ui.select = function(items, opts, on_choice)
+    prompts[#prompts + 1] = { prompt = opts.prompt, labels = vim.tbl_map(opts.format_item, items) }
+    on_choice(items[1])
+  end
+  vim.api.nvim_win_set_cursor(file_win, { 1, 0 })
+  vim.cmd("Railguard pick status=resolved env=production")
+  wait_for("the picker to offer the incident and its actions", function()
+    return #prompts == 2
+  end)
+  wait_for("the picker to jump to the incident", function()
+    return vim.api.nvim_win_get_cursor(0)[1] ~= 1
+  end)
+  vim.ui.select = real_select
+  step("pick", {
+    prompts = prompts,
+    quickfix = #vim.fn.getqflist(),
+    cursor_line = vim.api.nvim_win_get_cursor(0)[1] - 1,
+    diagnostic_line = (rg_diagnostics(bufnr)[1] or {}).lnum,
   })
 
   report.ok = true

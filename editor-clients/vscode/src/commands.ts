@@ -5,12 +5,14 @@
 import * as vscode from 'vscode';
 import { login, LoginError } from './auth';
 import { revokeToken } from './deviceflow';
-import { incidentIdOf, ListItem, toPicks } from './incidents';
+import { incidentIdOf, ListItem, plural, toPicks } from './incidents';
 import { executeServerCommand } from './server';
+import { IncidentTree, incidentArg } from './treeview';
 import * as api from './vscodeapi';
 
 /** Incident id from a command argument, the diagnostic under the cursor, or a quick pick. */
-async function pickIncident(arg: unknown): Promise<number | undefined> {
+async function pickIncident(given: unknown): Promise<number | undefined> {
+    const arg = incidentArg(given);
     if (typeof arg === 'number') {
         return arg;
     }
@@ -25,7 +27,11 @@ async function pickIncident(arg: unknown): Promise<number | undefined> {
     return pick?.item.incidentId;
 }
 
-export function registerCommands(context: vscode.ExtensionContext, restart: () => Promise<unknown>): vscode.Disposable[] {
+export function registerCommands(
+    context: vscode.ExtensionContext,
+    restart: () => Promise<unknown>,
+    tree: IncidentTree,
+): vscode.Disposable[] {
     const forward = (serverCommand: string, done: (id: number) => string | undefined) => async (arg: unknown) => {
         const id = await pickIncident(arg);
         if (id === undefined) {
@@ -81,14 +87,28 @@ export function registerCommands(context: vscode.ExtensionContext, restart: () =
         api.registerCommand('railguard.client.showIncidents', async () => {
             const items = (await executeServerCommand<ListItem[]>('railguard.listIncidents')) ?? [];
             if (items.length === 0) {
-                void api.showInfo('Railguard: no open incidents in this workspace');
+                void api.showInfo('Railguard: no incidents in this workspace');
                 return;
             }
-            const pick = await api.showQuickPick(toPicks(items, api.relativePath), `${items.length} open incidents`);
+            const pick = await api.showQuickPick(toPicks(items, api.relativePath), plural(items.length, 'incident'));
             if (pick) {
                 await api.revealLocation(pick.item.uri, pick.item.line, pick.item.character ?? 0);
             }
         }),
         api.registerCommand('railguard.client.restartServer', () => restart()),
+        api.registerCommand(
+            'railguard.client.acknowledgeIncident',
+            forward('railguard.acknowledgeIncident', (id) => `Railguard: incident #${id} acknowledged`),
+        ),
+        api.registerCommand(
+            'railguard.client.ignoreIncident',
+            forward('railguard.ignoreIncident', (id) => `Railguard: incident #${id} ignored`),
+        ),
+        api.registerCommand('railguard.client.refreshIncidents', () => tree.refresh()),
+        api.registerCommand('railguard.client.filterIncidents', () => tree.askFilter()),
+        api.registerCommand('railguard.client.revealIncident', async (item: unknown) => {
+            const target = item as ListItem;
+            await api.revealLocation(target.uri, target.line, target.character ?? 0);
+        }),
     ];
 }

@@ -10,12 +10,15 @@ import { parseOpenRequest, placedTarget } from './openuri';
 import { executeServerCommand, startClient, stopClient } from './server';
 import { RESTART_KEYS } from './settings';
 import { StatusController } from './status';
+import { IncidentTree } from './treeview';
 import * as api from './vscodeapi';
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
     const output = api.createOutputChannel('Railguard');
     const status = new StatusController(api.createStatusBarItem(), api.themeColor);
-    context.subscriptions.push(output, status);
+    const tree = new IncidentTree(() => executeServerCommand<ListItem[]>('railguard.listIncidents', [], true));
+    status.onUpdate = () => void tree.refresh();
+    context.subscriptions.push(output, status, vscode.window.registerTreeDataProvider('railguard.incidents', tree));
 
     // Serialise restarts, and fold a burst (login stores a secret, which also fires
     // secrets.onDidChange) into one: a restart that has not begun yet serves every caller.
@@ -37,7 +40,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
     context.subscriptions.push(
         api.registerAuthProvider(context.secrets),
-        ...registerCommands(context, restart),
+        ...registerCommands(context, restart, tree),
         api.registerUriHandler(openFromLink),
         api.onSettingsChanged(RESTART_KEYS, () => void restart()),
         context.secrets.onDidChange((e) => {

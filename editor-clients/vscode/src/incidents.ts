@@ -27,6 +27,35 @@ export interface ListItem {
     note?: string;
     eventCount?: number;
     lastSeen?: string;
+    status?: 'open' | 'acknowledged' | 'resolved' | 'ignored';
+    environments?: string[];
+    /** A fix resolved at a commit that no deploy contains yet. */
+    fix?: { commit: string; state: string; ancestryKnown: boolean };
+}
+
+/** `1 event`, `2 events`. */
+export function plural(count: number, noun: string): string {
+    return `${count} ${count === 1 ? noun : `${noun}s`}`;
+}
+
+/** An ISO 8601 time as `2025-01-02 03:04 UTC` (the raw text when it is not a time). */
+export function formatWhen(iso: string): string {
+    const when = new Date(iso);
+    if (Number.isNaN(when.getTime())) {
+        return iso;
+    }
+    return `${when.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** The confirmation for a server command run from a quick fix (the palette shows its own). */
+export function confirmation(command: string, args: unknown[] | undefined): string | undefined {
+    const id = args?.[0];
+    const done: Record<string, string> = {
+        'railguard.resolveIncident': 'resolved',
+        'railguard.acknowledgeIncident': 'acknowledged',
+        'railguard.ignoreIncident': 'ignored',
+    };
+    return typeof id === 'number' && done[command] ? `Railguard: incident #${id} ${done[command]}` : undefined;
 }
 
 /** True when the server could not place the incident on any line of the file. */
@@ -89,10 +118,10 @@ export function toPicks(items: ListItem[], relativePath: (uri: string) => string
                 detail.push(item.note || 'not placed on any line of this file');
             }
             if (item.eventCount !== undefined) {
-                detail.push(`${item.eventCount} events`);
+                detail.push(plural(item.eventCount, 'event'));
             }
             if (item.lastSeen) {
-                detail.push(`last seen ${item.lastSeen}`);
+                detail.push(`last seen ${formatWhen(item.lastSeen)}`);
             }
             if (item.placement && item.placement !== 'exact' && !unplaced) {
                 detail.push(`placement: ${item.placement}`);

@@ -65,3 +65,17 @@ export function notFoundMessage(searched: readonly string[]): string {
         'clone or `pipx install railguard-<version>-py3-none-any.whl`, or set `railguard.serverCommand`.'
     );
 }
+
+/**
+ * Whether a configured server command can be started: a path to an executable file, or a name
+ * found on PATH. Checked before starting, so that a missing binary is one error, ours, rather
+ * than the language client's "couldn't create connection" as well.
+ */
+export function commandExists(command: string, env: Record<string, string | undefined>, platform = process.platform): boolean {
+    if (command.includes('/') || command.includes(path.sep)) {
+        return isExecutableFile(command);
+    }
+    const folders = (env.PATH ?? env.Path ?? '').split(path.delimiter).filter((d) => d !== '');
+    const suffixes = platform === 'win32' ? ['', '.exe', '.cmd', '.bat'] : [''];
+    return folders.some((folder) => suffixes.some((s) => isExecutableFile(path.join(folder, command + s))));
+}

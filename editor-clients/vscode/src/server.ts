@@ -1,12 +1,15 @@
 /**
  * Creates, restarts and calls the language client. The client id `railguard` makes the
- * `railguard.trace.server` setting trace the JSON-RPC traffic; the server's own command ids
+ * `railguard.trace.server` setting trace the JSON-RPC traffic into the Railguard output channel,
+ * which vscode-languageclient writes only at that channel's Trace log level (README); the
+ * server's own command ids
  * (executeCommandProvider) are registered by the client, so ours use `railguard.client.*`.
  */
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, LanguageClient, LanguageClientOptions, ServerOptions, State } from 'vscode-languageclient/node';
-import { locateServer, notFoundMessage } from './locate';
+import { confirmation } from './incidents';
+import { commandExists, locateServer, notFoundMessage } from './locate';
 import { buildInitializationOptions, serverCommandIsDefault, serverCommandLine } from './settings';
 import type { RailguardStatus, StatusController } from './status';
 import * as api from './vscodeapi';
@@ -36,12 +39,34 @@ export async function startClient(
         located = result.found;
     }
     const { command, args } = serverCommandLine(settings, located);
+    if (!located && !commandExists(command, process.env)) {
+        status.setState('stopped');
+        const choice = await api.showError(
+            `Railguard: cannot find \`${command}\` (railguard.serverCommand / railguard.pythonPath).`,
+            'Open Settings',
+        );
+        if (choice === 'Open Settings') {
+            void vscode.commands.executeCommand('workbench.action.openSettings', 'railguard.');
+        }
+        return undefined;
+    }
     const serverOptions: ServerOptions = { command, args, options: { env: process.env } };
     const clientOptions: LanguageClientOptions = {
         // Incidents can point at any file of the repository, whatever its language.
         documentSelector: [{ scheme: 'file' }],
         initializationOptions: buildInitializationOptions(settings, credentials),
         outputChannel: output,
+        middleware: {
+            // A quick fix runs the server's command directly: confirm it as the palette does.
+            executeCommand: async (command, args, next) => {
+                const result: unknown = await next(command, args);
+                const message = confirmation(command, args);
+                if (message) {
+                    void api.showInfo(message);
+                }
+                return result;
+            },
+        },
     };
     const next = new LanguageClient('railguard', 'Railguard', serverOptions, clientOptions);
     next.onNotification('railguard/status', (body: RailguardStatus) => status.update(body));
@@ -76,9 +101,11 @@ export async function stopClient(): Promise<void> {
 }
 
 /** Runs a server command (`workspace/executeCommand`); undefined when no client is running. */
-export async function executeServerCommand<T>(command: string, args: unknown[] = []): Promise<T | undefined> {
+export async function executeServerCommand<T>(command: string, args: unknown[] = [], quiet = false): Promise<T | undefined> {
     if (!client || !client.isRunning()) {
-        void api.showError('Railguard: the language server is not running ("Railguard: Restart Server").');
+        if (!quiet) {
+            void api.showError('Railguard: the language server is not running ("Railguard: Restart Server").');
+        }
         return undefined;
     }
     return (await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args })) as T;

@@ -40,7 +40,8 @@ export function formatStatus(status: RailguardStatus | undefined, state: 'starti
         return { text: '$(sync~spin) Railguard', tooltip: 'Railguard: starting…', level: 'normal' };
     }
     if (!status.connected) {
-        const problem = status.problem ?? 'not connected';
+        // The server's problems are whole messages ("Railguard: …"): say the name once.
+        const problem = (status.problem ?? 'not connected').replace(/^Railguard:\s*/, '');
         return {
             text: '$(warning) Railguard',
             tooltip: `Railguard: ${problem}${status.serverUrl ? ` (${status.serverUrl})` : ''}\nRun "Railguard: Log In" to connect.`,
@@ -70,6 +71,8 @@ export function formatStatus(status: RailguardStatus | undefined, state: 'starti
 /** Keeps one status bar item in sync with the server's notifications. */
 export class StatusController {
     private status: RailguardStatus | undefined;
+    /** Called after each `railguard/status` (the incident tree refreshes then). */
+    onUpdate: (() => void) | undefined;
 
     constructor(
         private readonly item: StatusBarItem,
@@ -85,6 +88,7 @@ export class StatusController {
     update(status: RailguardStatus): void {
         this.status = status;
         this.render('running');
+        this.onUpdate?.();
     }
 
     /** Called when the client starts or stops. */

@@ -21,6 +21,7 @@ from railguard.lsp.features import (
     status,
     uptime,
     watchers,
+    workspace,
 )
 from railguard.lsp.server import RailguardServer
 
@@ -40,6 +41,7 @@ class Features:
     monitors: uptime.MonitorWatch
     actions: actions.Actions
     hover: hover.Hover
+    workspace: workspace.WorkspaceIncidents
 
 
 def set_up(server: RailguardServer) -> Features:
@@ -67,6 +69,9 @@ def set_up(server: RailguardServer) -> Features:
         monitors=monitors,
         actions=actions.setup(actions.Actions(server, repos, known, placer, publisher, state)),
         hover=hover.setup(hover.Hover(server, repos, known, placer, publisher)),
+        workspace=workspace.setup(
+            workspace.WorkspaceIncidents(server, repos, known, placer, publisher, state)
+        ),
     )
 
 

@@ -10,6 +10,7 @@ import asyncpg
 import orjson
 
 from railguard.server import audit, roles
+from railguard.server.ancestry import fix_state
 from railguard.server.db import Executor, fetch_all, queries
 from railguard.server.errors import BadRequest, NotFound
 from railguard.wire import models as w
@@ -69,6 +70,11 @@ def incident_model(row: Any, public_base: str, view: View = "full") -> w.Inciden
         data["stack"] = editor_stack(data["stack"], data.get("top_frame"))
     data["title"] = title_of(data["error_type"], data["message"])
     data["url"] = f"{public_base}/incidents/{data['id']}"
+    data["fix"] = fix_state(
+        status=data["status"], fix=data.get("resolved_commit"),
+        deployed_in=data.get("fix_deployed_commit"),
+        ancestry_unknown=bool(data.get("fix_ancestry_unknown")),
+    )  # fmt: skip
     return w.Incident.model_validate(data)
 
 
@@ -110,12 +116,14 @@ async def list_incidents(
     cursor: str | None,
     limit: int,
     view: View = "full",
+    awaiting_deploy: bool = False,
 ) -> w.IncidentPage:
     cursor_seen, cursor_id = decode_cursor(cursor) if cursor else (None, None)
     rows = await fetch_all(
         queries.list_incidents(
             db, project_id=project_id, statuses=statuses, path=path, environment=environment,
             since=since, cursor_seen=cursor_seen, cursor_id=cursor_id, limit=limit + 1,
+            awaiting_deploy=awaiting_deploy,
         )
     )  # fmt: skip
     items = [incident_model(r, public_base, view) for r in rows[:limit]]
@@ -152,16 +160,30 @@ async def change_status(
     action: Action,
     commit: str | None,
     public_base: str,
+    ancestors: list[str] | None = None,
 ) -> w.Incident:
-    """Apply a person's action; the change is numbered and announced like any other."""
+    """Apply a person's action; the change is numbered and announced like any other. A resolve
+    at a commit records the `ancestors` an editor sent and whether a known deploy already
+    contains that commit (docs/releases.md)."""
     status, kind = _ACTION_STATUS[action]
     async with pool.acquire() as conn, conn.transaction():
         await roles.require_incident_role(conn, user_id=user_id, incident_id=incident_id)
         await queries.lock_change_feed(conn)
+        fix = commit.lower() if commit else None
+        if status == "resolved" and fix is not None:
+            await queries.add_known_ancestors(
+                conn, project_id=found["project_id"], commit_sha=fix,
+                ancestors=sorted({a.lower() for a in ancestors or ()}),
+            )  # fmt: skip
         row = await queries.set_incident_status(
             conn, incident_id=incident_id, status=status, change_kind=kind, user_id=user_id,
-            commit=commit.lower() if commit else None,
+            commit=fix,
         )  # fmt: skip
+        if status == "resolved" and fix is not None:
+            shipped = await queries.deploy_containing(conn, project_id=found["project_id"], fix=fix)
+            if shipped is not None:
+                await queries.set_fix_deployed(conn, incident_id=incident_id, deploy_sha=shipped)
+                row = {**dict(row), "fix_deployed_commit": shipped}
         await queries.record_activity(
             conn, incident_id=incident_id, actor_id=user_id, kind=kind, detail=commit or ""
         )

@@ -260,6 +260,18 @@ class Frame(Response):
     """Set on JavaScript frames a source map was looked up for."""
 
 
+class FixState(Response):
+    """A resolved incident's fix (the commit it was resolved at) and whether it has shipped
+    (docs/releases.md). `awaiting_deploy`: no registered deploy contains it yet, and events from
+    deployed commits that do not contain it do not reopen the incident; `ancestry_known` is
+    false when such an event came from a commit whose relation to the fix is unknown."""
+
+    commit: str
+    state: Literal["awaiting_deploy", "deployed"]
+    deployed_in: str | None = None
+    ancestry_known: bool = True
+
+
 class Incident(Response):
     id: int
     project_id: int
@@ -283,6 +295,7 @@ class Incident(Response):
     resolved_at: datetime | None = None
     resolved_by: int | None = None
     resolved_commit: str | None = None
+    fix: FixState | None = Field(default=None, description="A resolved incident's fix commit.")
     acknowledged_at: datetime | None = None
     regressed_at: datetime | None = None
     regression_count: int = 0
@@ -316,9 +329,13 @@ class IncidentPage(Response):
 
 
 class IncidentActionRequest(Request):
-    """Body of resolve/acknowledge/ignore/reopen; `commit` is the HEAD it was resolved at."""
+    """Body of resolve/acknowledge/ignore/reopen; `commit` is the HEAD it was resolved at, and
+    `ancestors` commits an editor knows to be ancestors of it (docs/releases.md)."""
 
     commit: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{7,64}$")
+    ancestors: list[Annotated[str, Field(pattern=r"^[0-9a-fA-F]{7,64}$")]] = Field(
+        default_factory=list, max_length=5000
+    )
 
 
 class IncidentChange(Response):
@@ -396,8 +413,16 @@ class IncidentStats(Response):
 
 
 class ReleaseCreateRequest(Request):
-    version: str = Field(min_length=1, max_length=200)
+    """A release: `version` (default: the commit) maps to `commit` for SDKs whose release is
+    not a SHA, and the commit is registered as a deploy whose `commits` are the first-parent
+    commits since the `previous` deploy (docs/releases.md)."""
+
+    version: str | None = Field(default=None, min_length=1, max_length=200)
     commit: str = Field(pattern=r"^[0-9a-fA-F]{7,64}$")
+    previous: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{7,64}$")
+    commits: list[Annotated[str, Field(pattern=r"^[0-9a-fA-F]{7,64}$")]] = Field(
+        default_factory=list, max_length=10_000
+    )
 
 
 class Release(Response):
@@ -405,6 +430,11 @@ class Release(Response):
     version: str
     commit: str
     created_at: datetime
+    previous: str | None = None
+    commits: int = Field(default=0, description="Commits registered with this deploy.")
+    fixes_deployed: list[int] = Field(
+        default_factory=list, description="Incidents whose fix this deploy ships."
+    )
 
 
 # --- native ingest --------------------------------------------------------------------------

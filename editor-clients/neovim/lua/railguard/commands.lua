@@ -90,11 +90,11 @@ function M.format_status(status)
   for _, p in ipairs(status.projects or {}) do
     local folder = vim.uri_to_fname(p.folder)
     if p.projectId and p.projectId ~= vim.NIL then
-      lines[#lines + 1] = ("%s: %s -> project %d, %d open incidents"):format(
+      lines[#lines + 1] = ("%s: %s -> project %d, %s"):format(
         folder,
         p.repository,
         p.projectId,
-        p.openIncidents or 0
+        require("railguard.incident").plural(p.openIncidents or 0, "open incident")
       )
       if type(p.monitorsDown) == "number" then
         local plural = p.monitorsDown == 1 and "" or "s"
@@ -129,9 +129,15 @@ function M.parse_goto(fargs)
   return id, (path:gsub("^/+", "")), tonumber(line)
 end
 
----Open `fname` at a 1-based line.
+---Open `fname` at a 1-based line. A buffer of that file with unsaved changes is switched to, not
+---re-edited (`:edit` refuses to leave a modified buffer, and would reload an unmodified one).
 local function jump(fname, line, col)
-  vim.cmd.edit(vim.fn.fnameescape(fname))
+  local buf = vim.fn.bufnr(fname)
+  if buf ~= -1 and vim.api.nvim_buf_is_loaded(buf) then
+    vim.api.nvim_set_current_buf(buf)
+  else
+    vim.cmd.edit(vim.fn.fnameescape(fname))
+  end
   local last = vim.api.nvim_buf_line_count(0)
   vim.api.nvim_win_set_cursor(0, { math.max(1, math.min(line, last)), col or 0 })
 end
@@ -172,6 +178,68 @@ local function goto_incident(fargs)
       end
     end
     fallback()
+  end)
+end
+
+---`:Railguard pick [status=…] [env=…] [level=…]`: every incident of the workspace that passes the
+---filters in `vim.ui.select` (and the quickfix list), then an action on the one picked.
+---@param fargs string[]
+function M.pick(fargs)
+  local incident = require("railguard.incident")
+  local filters, problem = incident.parse_filters(fargs)
+  if not filters then
+    notify(problem, vim.log.levels.ERROR)
+    return
+  end
+  local client = client_or_warn()
+  if not client then
+    return
+  end
+  local rpc = require("railguard.client")
+  rpc.exec(client, "railguard.listIncidents", nil, nil, function(err, res)
+    if failed(err) then
+      return
+    end
+    local items = incident.filter(res, filters)
+    vim.schedule(function()
+      vim.fn.setqflist({}, " ", { title = "Railguard incidents", items = incident.to_qf_items(items) })
+      if #items == 0 then
+        notify("no incidents match")
+        return
+      end
+      local relative = function(fname)
+        return vim.fn.fnamemodify(fname, ":~:.")
+      end
+      vim.ui.select(items, {
+        prompt = incident.plural(#items, "incident"),
+        format_item = function(item)
+          return incident.pick_label(item, relative)
+        end,
+      }, function(item)
+        if not item then
+          return
+        end
+        vim.ui.select(incident.PICK_ACTIONS, {
+          prompt = ("#%d"):format(item.incidentId),
+          format_item = function(a)
+            return a.label
+          end,
+        }, function(action)
+          if not action then
+            return
+          end
+          if not action.command then
+            jump(vim.uri_to_fname(item.uri), (item.line or 0) + 1, item.character or 0)
+            return
+          end
+          rpc.exec(client, action.command, { item.incidentId }, nil, function(e)
+            if not failed(e) then
+              notify(("incident #%d: %s done"):format(item.incidentId, action.label:lower()))
+            end
+          end)
+        end)
+      end)
+    end)
   end)
 end
 
@@ -222,13 +290,18 @@ M.subcommands = {
         if require("railguard.config").get().list.open then
           vim.cmd(loc and "lopen" or "copen")
         end
-        notify(("%d open incidents"):format(#items))
+        notify(require("railguard.incident").plural(#items, "incident"))
       end)
     end,
     complete = function()
       return { "qf", "loc" }
     end,
   },
+  pick = { run = function(fargs)
+    M.pick(fargs)
+  end, complete = function()
+    return { "status=open,acknowledged", "status=resolved", "env=", "level=" }
+  end },
   resolve = { run = incident_action("railguard.resolveIncident", "resolved") },
   ignore = { run = incident_action("railguard.ignoreIncident", "ignored") },
   open = { run = incident_action("railguard.openIncident", "open") },

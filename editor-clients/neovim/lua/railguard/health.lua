@@ -140,11 +140,11 @@ local function check_backend()
     for _, p in ipairs(status and status.projects or {}) do
       local folder = vim.uri_to_fname(p.folder)
       if type(p.projectId) == "number" then
-        health.ok(("%s: repository %s -> project %d (%d open incidents)"):format(
+        health.ok(("%s: repository %s -> project %d (%s)"):format(
           folder,
           tostring(p.repository),
           p.projectId,
-          p.openIncidents or 0
+          require("railguard.incident").plural(p.openIncidents or 0, "open incident")
         ))
       else
         local msg = ("%s: no project matches repository %s"):format(folder, tostring(p.repository))

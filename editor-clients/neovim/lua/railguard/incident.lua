@@ -100,6 +100,26 @@ function M.is_unplaced(item)
   return item.placement == "deleted" or (type(item.note) == "string" and item.note ~= "")
 end
 
+---`1 event`, `2 events`.
+---@param count integer
+---@param noun string
+---@return string
+function M.plural(count, noun)
+  return ("%d %s"):format(count, count == 1 and noun or (noun .. "s"))
+end
+
+---An ISO 8601 time as `2025-01-02 03:04 UTC` (the text itself when it is not one).
+---@param iso string
+---@return string
+function M.format_when(iso)
+  local date, hm = iso:match("^(%d%d%d%d%-%d%d%-%d%d)T(%d%d:%d%d)")
+  if not date then
+    return iso
+  end
+  local offset = iso:match("[Zz]$") or iso:match("[+-]00:?00$")
+  return offset and ("%s %s UTC"):format(date, hm) or ("%s %s"):format(date, hm)
+end
+
 ---Converts one `railguard.listIncidents` item, e.g.
 ---`{incidentId = 7, title = "KeyError: 'id'", uri = "file:///repo/app.py", line = 41,
 ---character = 4, severity = 1, placement = "exact", eventCount = 12, lastSeen = "…"}`.
@@ -116,10 +136,10 @@ function M.to_qf_item(item)
   end
   local extra = {}
   if item.eventCount then
-    extra[#extra + 1] = ("%d events"):format(item.eventCount)
+    extra[#extra + 1] = M.plural(item.eventCount, "event")
   end
   if item.lastSeen then
-    extra[#extra + 1] = "last seen " .. item.lastSeen
+    extra[#extra + 1] = "last seen " .. M.format_when(item.lastSeen)
   end
   if item.placement and item.placement ~= "exact" and not unplaced then
     extra[#extra + 1] = item.placement
@@ -148,5 +168,78 @@ function M.to_qf_items(items)
   end
   return out
 end
+
+---Filters of `:Railguard pick`, from `status=open,acknowledged env=production level=error`.
+---@param fargs string[]
+---@return {status?: table<string, true>, environment?: string, level?: string}?, string?
+function M.parse_filters(fargs)
+  local filters = {}
+  for _, arg in ipairs(fargs) do
+    local key, value = arg:match("^(%w+)=(.+)$")
+    if key == "status" then
+      filters.status = {}
+      for s in value:gmatch("[^,]+") do
+        filters.status[s] = true
+      end
+    elseif key == "env" or key == "environment" then
+      filters.environment = value
+    elseif key == "level" then
+      filters.level = value
+    else
+      return nil, "not a filter: " .. arg .. " (status=…, env=…, level=…)"
+    end
+  end
+  return filters, nil
+end
+
+---The `railguard.listIncidents` items that pass `filters`.
+---@param items railguard.ListItem[]?
+---@param filters {status?: table<string, true>, environment?: string, level?: string}
+---@return railguard.ListItem[]
+function M.filter(items, filters)
+  return vim.tbl_filter(function(item)
+    if type(item) ~= "table" or not item.incidentId then
+      return false
+    end
+    if filters.status and not filters.status[item.status or "open"] then
+      return false
+    end
+    if filters.level and item.severity ~= filters.level then
+      return false
+    end
+    if filters.environment and not vim.tbl_contains(item.environments or {}, filters.environment) then
+      return false
+    end
+    return true
+  end, items or {})
+end
+
+---One line of the picker: `#7 KeyError: 'id'  app/views.py:42  open · 12 events`.
+---@param item railguard.ListItem
+---@param relative fun(fname: string): string
+---@return string
+function M.pick_label(item, relative)
+  local where = relative(vim.uri_to_fname(item.uri))
+  if not M.is_unplaced(item) then
+    where = ("%s:%d"):format(where, (item.line or 0) + 1)
+  end
+  local facts = { item.status or "open" }
+  if item.fix then
+    facts[1] = "fixed, awaiting deploy"
+  end
+  if item.eventCount then
+    facts[#facts + 1] = M.plural(item.eventCount, "event")
+  end
+  return ("#%d %s  %s  %s"):format(item.incidentId, item.title or "", where, table.concat(facts, " · "))
+end
+
+---What can be done to a picked incident: label and the server command (nil: jump to it).
+M.PICK_ACTIONS = {
+  { label = "Go to", command = nil },
+  { label = "Resolve", command = "railguard.resolveIncident" },
+  { label = "Acknowledge", command = "railguard.acknowledgeIncident" },
+  { label = "Ignore", command = "railguard.ignoreIncident" },
+  { label = "Open in the browser", command = "railguard.openIncident" },
+}
 
 return M

@@ -41,6 +41,9 @@
 ---@field note? string Why the incident is not placed on any line (with `placement = "deleted"`).
 ---@field eventCount? integer
 ---@field lastSeen? string
+---@field status? "open"|"acknowledged"|"resolved"|"ignored"
+---@field environments? string[]
+---@field fix? {commit: string, state: string, ancestryKnown: boolean} A fix awaiting a deploy.
 
 ---Body of the `railguard.status` command and of the `railguard/status` notification.
 ---@class railguard.Status

@@ -3,7 +3,7 @@ local commands = require("railguard.commands")
 describe("complete", function()
   it("completes subcommands", function()
     assert.same(
-      { "goto", "ignore", "list", "login", "open", "refresh", "resolve", "restart", "status" },
+      { "goto", "ignore", "list", "login", "open", "pick", "refresh", "resolve", "restart", "status" },
       commands.complete("", "Railguard ", 10)
     )
     assert.same({ "refresh", "resolve", "restart" }, commands.complete("re", "Railguard re", 12))

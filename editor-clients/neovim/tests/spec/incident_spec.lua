@@ -109,7 +109,7 @@ describe("to_qf_items", function()
         filename = "/repo/app/views.py",
         lnum = 42,
         col = 5,
-        text = "#7 KeyError: 'id' (12 events, last seen 2025-01-02T03:04:05Z)",
+        text = "#7 KeyError: 'id' (12 events, last seen 2025-01-02 03:04 UTC)",
         type = "E",
         user_data = { incidentId = 7 },
       },
@@ -168,5 +168,33 @@ describe("to_qf_items", function()
   it("accepts an empty or missing result", function()
     assert.same({}, incident.to_qf_items({}))
     assert.same({}, incident.to_qf_items(nil))
+  end)
+
+  it("says 1 event and shows times in UTC", function()
+    assert.same("1 event", incident.plural(1, "event"))
+    assert.same("2 open incidents", incident.plural(2, "open incident"))
+    assert.same("2025-01-02 03:04 UTC", incident.format_when("2025-01-02T03:04:05.5+00:00"))
+    assert.same("not a time", incident.format_when("not a time"))
+  end)
+  it("filters and labels the picker's incidents", function()
+    local items = {
+      { incidentId = 1, title = "A", uri = "file:///r/a.py", line = 4, severity = "error",
+        status = "open", environments = { "production" }, eventCount = 1 },
+      { incidentId = 2, title = "B", uri = "file:///r/b.py", line = 0, severity = "warning",
+        status = "resolved", environments = { "staging" },
+        fix = { commit = "abc", state = "awaiting_deploy", ancestryKnown = true } },
+    }
+    local all = incident.parse_filters({})
+    assert.same({ 1, 2 }, vim.tbl_map(function(i) return i.incidentId end, incident.filter(items, all)))
+    local f = incident.parse_filters({ "status=resolved", "env=staging" })
+    assert.same({ 2 }, vim.tbl_map(function(i) return i.incidentId end, incident.filter(items, f)))
+    f = incident.parse_filters({ "level=error" })
+    assert.same({ 1 }, vim.tbl_map(function(i) return i.incidentId end, incident.filter(items, f)))
+    local none, problem = incident.parse_filters({ "colour=red" })
+    assert.same(nil, none)
+    assert.is_true(problem:find("not a filter", 1, true) ~= nil)
+    local rel = function(f2) return f2:gsub("^/r/", "") end
+    assert.same("#1 A  a.py:5  open · 1 event", incident.pick_label(items[1], rel))
+    assert.same("#2 B  b.py:1  fixed, awaiting deploy", incident.pick_label(items[2], rel))
   end)
 end)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { incidentIdOf, isUnplaced, toPicks } from '../../src/incidents';
+import { confirmation, formatWhen, incidentIdOf, isUnplaced, plural, toPicks } from '../../src/incidents';
 
 describe('incidentIdOf', () => {
     it('reads the code in every shape VS Code hands back', () => {
@@ -45,7 +45,7 @@ describe('toPicks', () => {
                 {
                     label: "$(error) #7 KeyError: 'id'",
                     description: 'app.py:42',
-                    detail: '12 events · last seen 2025-01-02T03:04:05Z',
+                    detail: '12 events · last seen 2025-01-02 03:04 UTC',
                 },
                 { label: '$(warning) #8 slow', description: 'db.py:1', detail: 'placement: changed' },
             ],
@@ -82,5 +82,23 @@ describe('toPicks', () => {
         assert.equal(isUnplaced(item), true);
         assert.equal(isUnplaced({ ...item, note: undefined, placement: 'relocated' }), false);
         assert.equal(toPicks([item], (u) => u)[0].detail, 'not placed: gone');
+    });
+});
+
+describe('wording', () => {
+    it('says 1 event and 2 events', () => {
+        assert.equal(plural(1, 'event'), '1 event');
+        assert.equal(plural(2, 'incident'), '2 incidents');
+    });
+
+    it('shows times as UTC minutes, not ISO text', () => {
+        assert.equal(formatWhen('2025-01-02T03:04:05.123+00:00'), '2025-01-02 03:04 UTC');
+        assert.equal(formatWhen('not a time'), 'not a time');
+    });
+
+    it('confirms a quick fix that changed an incident', () => {
+        assert.equal(confirmation('railguard.resolveIncident', [7]), 'Railguard: incident #7 resolved');
+        assert.equal(confirmation('railguard.copyStackTrace', [7]), undefined);
+        assert.equal(confirmation('railguard.resolveIncident', []), undefined);
     });
 });

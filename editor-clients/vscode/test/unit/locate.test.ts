@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { locateServer, notFoundMessage, searchFolders } from '../../src/locate';
+import { commandExists, locateServer, notFoundMessage, searchFolders } from '../../src/locate';
 import { DEFAULT_SETTINGS, serverCommandLine } from '../../src/settings';
 
 function executable(folder: string, mode = 0o755): string {
@@ -73,5 +73,18 @@ describe('serverCommandLine with a located server', () => {
             command: '/v/bin/python',
             args: ['-m', 'railguard.lsp'],
         });
+    });
+});
+
+describe('commandExists', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'rg-command-'));
+    const bin = path.join(root, 'bin');
+    const file = executable(bin);
+
+    it('finds a configured command by path or on PATH, so a missing one is told once', () => {
+        assert.equal(commandExists(file, {}), true);
+        assert.equal(commandExists('railguard-lsp', { PATH: bin }, 'linux'), true);
+        assert.equal(commandExists('railguard-lsp', { PATH: root }, 'linux'), false);
+        assert.equal(commandExists(path.join(root, 'missing'), {}), false);
     });
 });

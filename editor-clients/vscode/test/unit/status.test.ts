@@ -52,6 +52,12 @@ describe('formatStatus', () => {
         assert.match(view.tooltip, /401 invalid token \(http:\/\/rg:8000\)\nRun "Railguard: Log In"/);
     });
 
+    it('names Railguard once when the problem already does', () => {
+        const view = formatStatus({ ...connected, connected: false, problem: 'Railguard: no server configured' }, 'running');
+        assert.match(view.tooltip, /^Railguard: no server configured/);
+        assert.doesNotMatch(view.tooltip, /Railguard: Railguard:/);
+    });
+
     it('covers starting and stopped', () => {
         assert.equal(formatStatus(undefined, 'starting').text, '$(sync~spin) Railguard');
         assert.equal(formatStatus(connected, 'stopped').level, 'error');

@@ -17,7 +17,7 @@ from typing import Any
 from lsprotocol import types
 
 from railguard.lsp.core.linerules import Placement, PlacementKind
-from railguard.lsp.core.records import IncidentRecord
+from railguard.lsp.core.records import IncidentRecord, fix_note
 from railguard.wire.models import Incident
 
 #: What a diagnostic is made from: the server's compact record, or a whole wire incident.
@@ -86,13 +86,33 @@ def line_range(lines: Sequence[str], line: int, encoding: str) -> types.Range:
     return types.Range(types.Position(line, start), types.Position(line, end))
 
 
+def awaiting(incident: Shown) -> tuple[str, bool] | None:
+    """(fix commit, ancestry known) of a resolved incident whose fix awaits a deploy."""
+    if isinstance(incident, IncidentRecord):
+        return incident.awaiting
+    fix = incident.fix
+    if incident.status == "resolved" and fix is not None and fix.state == "awaiting_deploy":
+        return fix.commit, fix.ancestry_known
+    return None
+
+
+def _data(incident: Shown, kind: PlacementKind) -> dict[str, Any]:
+    data: dict[str, Any] = {"incidentId": incident.id, "placement": kind.value}
+    if awaiting(incident) is not None:
+        data["fix"] = "awaiting_deploy"
+    return data
+
+
 def severity(
     incident: Shown,
     placement: Placement,
     overrides: Mapping[str, str] | None = None,
 ) -> types.DiagnosticSeverity:
     """From the level (or the user's `severity` option), one step lower for an acknowledged
-    incident and one more for a placement that is not `exact`."""
+    incident and one more for a placement that is not `exact`. A fix awaiting a deploy is only
+    a hint (docs/releases.md)."""
+    if awaiting(incident) is not None:
+        return types.DiagnosticSeverity.Hint
     base = SEVERITY_BY_LEVEL.get(incident.level, types.DiagnosticSeverity.Error)
     if overrides and incident.level in overrides:
         base = SEVERITY_NAMES.get(overrides[incident.level], base)
@@ -131,6 +151,9 @@ def message(placed: PlacedIncident, now: datetime) -> str:
         parts.append(", ".join(incident.environments))
     if incident.status == "acknowledged":
         parts.append("acknowledged")
+    fix = awaiting(incident)
+    if fix is not None:
+        parts.append(fix_note(*fix))
     text = f"{headline(incident)} ({'; '.join(parts)})"
     suffix = _STALE_SUFFIX.get(placed.placement.kind)
     if suffix is not None:
@@ -173,7 +196,7 @@ def to_diagnostic(
         source=SOURCE,
         code=incident.id,
         code_description=types.CodeDescription(href=incident.url) if incident.url else None,
-        data={"incidentId": incident.id, "placement": placed.placement.kind.value},
+        data=_data(incident, placed.placement.kind),
         related_information=related,
     )
 
@@ -209,7 +232,7 @@ def _fields_json(
             }
             for r in related
         ]
-    fields["data"] = {"incidentId": incident.id, "placement": kind.value}
+    fields["data"] = _data(incident, kind)
     return json.dumps(fields, separators=(",", ":"))[1:-1]
 
 

@@ -27,8 +27,28 @@ from railguard.wire.models import Frame, Incident, IncidentStatus, Level
 #: One shared string per status and level (what `sys.intern` did), keeping their literal types.
 _STATUSES: dict[str, IncidentStatus] = {s: s for s in get_args(IncidentStatus)}
 _LEVELS: dict[str, Level] = {v: v for v in get_args(Level)}
-#: The statuses whose incidents are shown (and kept); the others are dropped.
+#: The statuses whose incidents are shown (and kept); the others are dropped, but for a resolved
+#: incident whose fix awaits a deploy (`is_shown`, docs/releases.md).
 SHOWN_STATUSES = ("open", "acknowledged")
+
+
+def is_shown(incident: Incident) -> bool:
+    """Open or acknowledged, or resolved at a commit no known deploy contains yet."""
+    if incident.status in SHOWN_STATUSES:
+        return True
+    fix = incident.fix
+    return incident.status == "resolved" and fix is not None and fix.state == "awaiting_deploy"
+
+
+def fix_note(commit: str, ancestry_known: bool) -> str:
+    """`fixed in <commit>, awaiting deploy`, and why a later event did not reopen it when that
+    is not known."""
+    text = f"fixed in {commit[:7]}, awaiting deploy"
+    if not ancestry_known:
+        text += " (ancestry unknown)"
+    return text
+
+
 #: Longest title kept (the backend's `title` is capped the same way).
 MAX_TITLE = 200
 #: Records whose compressed part stays decoded (the incidents of open documents, and then some).
@@ -160,6 +180,7 @@ class IncidentRecord:
         "title",
         "environments",
         "commit",
+        "awaiting",
         "_url",
         "_numbers",
         "_crash",
@@ -173,6 +194,13 @@ class IncidentRecord:
         self.title = headline_of(incident)
         self.environments = _share(incident.environments)
         self.commit = _intern(incident.latest_commit or incident.first_commit)
+        fix = incident.fix
+        #: (fix commit, ancestry known) of a resolved incident whose fix awaits a deploy.
+        self.awaiting: tuple[str, bool] | None = (
+            (fix.commit, fix.ancestry_known)
+            if incident.status == "resolved" and fix is not None and fix.state == "awaiting_deploy"
+            else None
+        )
         url = incident.url
         tail = f"{_URL_TAIL}{incident.id}"
         self._url = sys.intern(url[: -len(str(incident.id))]) if url.endswith(tail) else url
@@ -211,6 +239,11 @@ class IncidentRecord:
     @property
     def crash(self) -> FrameRef | None:
         return self._crash
+
+    @property
+    def shown(self) -> bool:
+        """Shown as a diagnostic: open, acknowledged, or fixed and awaiting a deploy."""
+        return self.status in SHOWN_STATUSES or self.awaiting is not None
 
     def unpack(self, zdict: bytes = b"") -> Details:
         """The crash frame's context and the other in-app frames, innermost first (decoded

@@ -32,6 +32,11 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 event`, `2 events`."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _escape(text: str) -> str:
     for char in "\\`*_[]<>|":
         text = text.replace(char, "\\" + char)
@@ -79,15 +84,31 @@ def hover_markdown(
     commit: str | None,
     placement: str,
     locations: Mapping[int, str] | None = None,
+    blames: Mapping[int, str] | None = None,
 ) -> str:
     """Markdown for the hover. `locations` maps a frame's index in the innermost-first stack
-    to a link target (a `file:` URI with `#L<line>`) for frames found in the workspace."""
+    to a link target (a `file:` URI with `#L<line>`) for frames found in the workspace;
+    `blames` to who last changed that line before the deployed commit (the crash frame's is the
+    suspect commit)."""
     locations = locations or {}
+    blames = blames or {}
     lines = [f"**{_escape(headline(incident))}**", ""]
     lines.append(
-        f"{incident.event_count} events · first seen {_when(incident.first_seen)} · "
+        f"{plural(incident.event_count, 'event')} · first seen {_when(incident.first_seen)} · "
         f"last seen {_when(incident.last_seen)}"
     )
+    fix = incident.fix
+    if incident.status == "resolved" and fix is not None:
+        if fix.state == "deployed" and fix.deployed_in:
+            note = f"Fixed in `{fix.commit[:7]}`, deployed in `{fix.deployed_in[:7]}`"
+        else:
+            note = f"Fixed in `{fix.commit[:7]}`, awaiting deploy"
+            if not fix.ancestry_known:
+                note += (
+                    " — ancestry unknown: an event came from a commit not known to contain"
+                    " or precede the fix"
+                )
+        lines += ["", note]
     facts = [f"status **{incident.status}**", f"level {incident.level}"]
     if incident.environments:
         facts.append("environment " + ", ".join(_escape(e) for e in incident.environments))
@@ -97,6 +118,12 @@ def hover_markdown(
         facts.append(f"placement *{placement}*")
     lines += ["", " · ".join(facts), ""]
     frames = innermost_first(incident)
+    crash = next((i for i, f in enumerate(frames) if f.in_app and f.line is not None), None)
+    if crash is not None and crash in blames:
+        suspect = f"Suspect commit: last changed by {_escape(blames[crash])} before the deploy"
+        if placement != "exact":
+            suspect += " · *changed since the deploy*"
+        lines += [suspect, ""]
     for index, frame in enumerate(frames[:MAX_FRAMES]):
         label = _escape(frame_label(frame))
         target = locations.get(index)
@@ -111,6 +138,8 @@ def hover_markdown(
         if frame.context_line:
             code = frame.context_line.strip().replace("`", "'")
             lines.append(f"   `{code}`")
+        if index in blames and index != crash:
+            lines.append(f"   last changed by {_escape(blames[index])}")
     if len(frames) > MAX_FRAMES:
         lines.append(f"\n… {len(frames) - MAX_FRAMES} more frames")
     for hint in _unmapped_hints(frames):

@@ -3,7 +3,8 @@
 Every action is also a `workspace/executeCommand` command taking the incident id. State changes
 go to the backend (resolve records the current HEAD), update the local incidents and republish
 every open document *before* the command returns; other editors see it through the live feed.
-Also `railguard.refresh` and `railguard.listIncidents` (`railguard.status` is features/status).
+Also `railguard.refresh` (`railguard.status` is features/status, `railguard.listIncidents`
+features/workspace).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ IGNORE = "railguard.ignoreIncident"
 OPEN = "railguard.openIncident"
 COPY = "railguard.copyStackTrace"
 REFRESH = "railguard.refresh"
-LIST = "railguard.listIncidents"
 
 QUICK_FIXES = (
     (RESOLVE, "Resolve incident #{id}"),
@@ -69,16 +69,22 @@ class Actions(IncidentFeature):
         backend = self.server.connected_backend()
         known = self.incidents.find(incident_id)
         commit = None
+        ancestors: list[str] = []
         if action == "resolve":
-            commit = self.repositories.head_for_project(known.project_id if known else None)
-        incident = await backend.act(incident_id, action, commit)
+            folder = self.repositories.folder_for_project(known.project_id if known else None)
+            if folder is not None and folder.head:
+                commit = folder.head
+                if folder.repo is not None:
+                    ancestors = await folder.repo.ancestors(commit)
+        incident = await backend.act(incident_id, action, commit, ancestors)
         self.incidents.apply(incident)
         await self.publishing.publish_all()
         self.status.notify()
         return incident.model_dump(mode="json")
 
     async def resolve(self, incident_id: int) -> dict[str, Any]:
-        """Resolve, recording the current HEAD commit."""
+        """Resolve, recording the current HEAD commit and its ancestors: the incident then shows
+        "fixed in <HEAD>, awaiting deploy" until a deploy contains it (docs/releases.md)."""
         return await self._act(incident_id, "resolve")
 
     async def acknowledge(self, incident_id: int) -> dict[str, Any]:
@@ -121,34 +127,6 @@ class Actions(IncidentFeature):
         self.status.notify()
         return {"incidents": sum(len(s.incidents) for s in projects.values())}
 
-    async def list_incidents(self) -> list[dict[str, Any]]:
-        """Open incidents of open documents, for pickers and quickfix lists; those not placed on
-        any line too, with a `note` saying why."""
-        out = []
-        for uri, placed in self.publishing.placed.items():
-            for p in placed:
-                item: dict[str, Any] = {
-                    "incidentId": p.incident.id,
-                    "title": p.incident.title,
-                    "uri": uri,
-                    "line": p.placement.line,
-                    "character": 0,
-                    "severity": p.incident.level,
-                    "placement": p.placement.kind.value,
-                    "eventCount": p.incident.event_count,
-                    "lastSeen": p.incident.last_seen.isoformat(),
-                }
-                if p.placement.line is None:
-                    # Not placed (docs/placement.md): listed where its line was removed.
-                    item["line"] = p.placement.near or 0
-                    item["note"] = (
-                        f"not placed: the line was removed since {p.commit[:7]}"
-                        if p.commit
-                        else "not placed: the line is no longer in this file"
-                    )
-                out.append(item)
-        return out
-
 
 def setup(actions: Actions) -> Actions:
     """Register the handlers of `actions` on its server."""
@@ -164,5 +142,4 @@ def setup(actions: Actions) -> Actions:
     server.handle_command(OPEN, actions.open_incident)
     server.handle_command(COPY, actions.copy_stack_trace)
     server.handle_command(REFRESH, actions.refresh)
-    server.handle_command(LIST, actions.list_incidents)
     return actions

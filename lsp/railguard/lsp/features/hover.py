@@ -24,10 +24,19 @@ from railguard.lsp.features.placement import Placer
 from railguard.lsp.features.publishing import Publishing
 from railguard.lsp.features.repositories import Repositories
 from railguard.lsp.io.backend import BackendError
+from railguard.lsp.io.git import BlameLine
 from railguard.lsp.server import RailguardServer
-from railguard.wire.models import Frame, Incident
+from railguard.wire.models import FixState, Frame, Incident
 
 log = logging.getLogger(__name__)
+#: In-app frames of a hover whose line is blamed (libgit2's blame walks history: a few ms each).
+BLAMED_FRAMES = 5
+
+
+def blame_text(blame: BlameLine) -> str:
+    """`Ada Lovelace, 2026-01-02, abc1234 "Title"` for a hover."""
+    title = blame.summary if len(blame.summary) <= 72 else blame.summary[:71] + "…"
+    return f'{blame.author}, {blame.when:%Y-%m-%d}, {blame.commit[:7]} "{title}"'
 
 
 def from_record(
@@ -51,9 +60,15 @@ def from_record(
                 pre_context=list(context.pre_context), post_context=list(context.post_context),
             )
         )  # fmt: skip
+    fix = None
+    if record.awaiting is not None:
+        fix = FixState(
+            commit=record.awaiting[0], state="awaiting_deploy", ancestry_known=record.awaiting[1]
+        )
     # The record keeps neither the first sighting nor the grouping: the hover shows the first as
     # unknown and never reads the others.
     return Incident.model_construct(
+        fix=fix,
         id=record.id, project_id=record.project_id, status=record.status, level=record.level,
         error_type="", message="", title=record.title, fingerprint="", grouping_version=0,
         event_count=record.event_count, first_seen=UNKNOWN_TIME, last_seen=record.last_seen,
@@ -85,21 +100,29 @@ class Hover:
 
     async def _frame_links(
         self, uri: str, incident: Incident, commit: str | None
-    ) -> dict[int, str]:
-        """Link targets (`file:` URI `#L<line>`) for the frames that are files of the workspace."""
+    ) -> tuple[dict[int, str], dict[int, BlameLine]]:
+        """Link targets (`file:` URI `#L<line>`) for the frames that are files of the workspace,
+        and who last changed each of the first `BLAMED_FRAMES` of them as of `commit` (local
+        blame, docs/language-server.md)."""
         located = self.repositories.locate(uri)
         if located is None:
-            return {}
+            return {}, {}
         folder, _ = located
         assert folder.info is not None
         index = await self.repositories.index_for(folder)
         links: dict[int, str] = {}
+        blames: dict[int, BlameLine] = {}
         for i, frame in enumerate(innermost_first(incident)):
             if not frame.in_app or frame.line is None:
                 continue
             rel = index.resolve(frame.path, frame.original_path)
             if rel is None:
                 continue
+            if commit and folder.repo is not None and len(blames) < BLAMED_FRAMES:
+                if await folder.repo.has_commit(commit):
+                    blame = await folder.repo.blame_line(commit, rel, frame.line)
+                    if blame is not None:
+                        blames[i] = blame
             context = FrameContext(
                 frame.context_line, tuple(frame.pre_context), tuple(frame.post_context)
             )
@@ -107,7 +130,7 @@ class Hover:
             target = from_fs_path(str(folder.info.toplevel / rel))
             if line is not None and target:
                 links[i] = f"{target}#L{line + 1}"
-        return links
+        return links, blames
 
     async def hover(self, params: types.HoverParams) -> types.Hover | None:
         """The incidents on the hovered line, each with its stack trace."""
@@ -120,13 +143,14 @@ class Hover:
         parts = []
         for placed in here:
             incident = await self._full_incident(placed)
-            links = await self._frame_links(uri, incident, placed.commit)
+            links, blames = await self._frame_links(uri, incident, placed.commit)
             parts.append(
                 hover_markdown(
                     incident,
                     commit=placed.commit,
                     placement=placed.placement.kind.value,
                     locations=links,
+                    blames={i: blame_text(b) for i, b in blames.items()},
                 )
             )
         return types.Hover(

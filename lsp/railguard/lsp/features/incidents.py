@@ -18,7 +18,13 @@ from typing import Any
 
 from cachetools import LRUCache
 
-from railguard.lsp.core.records import SHOWN_STATUSES, IncidentRecord, ProjectStore, train
+from railguard.lsp.core.records import (
+    SHOWN_STATUSES,
+    IncidentRecord,
+    ProjectStore,
+    is_shown,
+    train,
+)
 from railguard.lsp.server import RailguardServer
 from railguard.wire.models import Incident
 
@@ -50,7 +56,11 @@ class Incidents:
         state = self.projects.get(project_id) if project_id is not None else None
         if state is None:
             return ()
-        return (i for i in state.incidents if i.status in SHOWN_STATUSES)
+        return (i for i in state.incidents if i.shown)
+
+    def open_count(self, project_id: int | None) -> int:
+        """Open and acknowledged incidents (not those fixed and awaiting a deploy)."""
+        return sum(1 for i in self.shown(project_id) if i.status in SHOWN_STATUSES)
 
     def keep_only(self, wanted: set[int]) -> list[int]:
         """Drop the projects not in `wanted` and add empty ones; the dropped ids."""
@@ -67,7 +77,7 @@ class Incidents:
         state = self.projects.get(incident.project_id)
         if state is None:
             return
-        if incident.status in SHOWN_STATUSES:
+        if is_shown(incident):
             state.incidents.put(state.incidents.record(incident))
         else:
             state.incidents.discard(incident.id)
@@ -96,15 +106,19 @@ class Incidents:
         backend = self._server.connected_backend()
         store: ProjectStore | None = None
         seq = state.seq or 0
-        pages = backend.incident_pages(state.project_id, SHOWN_STATUSES, limit=LOAD_PAGE)
-        async for page in pages:
-            if store is None:
-                store = ProjectStore(zdict=train(page))
-            for incident in page:
-                seq = max(seq, incident.change_seq)
-                if incident.status in SHOWN_STATUSES:
-                    store.put(store.record(incident))
-            del page
+        pid = state.project_id
+        for pages in (
+            backend.incident_pages(pid, SHOWN_STATUSES, limit=LOAD_PAGE),
+            backend.incident_pages(pid, ("resolved",), limit=LOAD_PAGE, awaiting_deploy=True),
+        ):
+            async for page in pages:
+                if store is None:
+                    store = ProjectStore(zdict=train(page))
+                for incident in page:
+                    seq = max(seq, incident.change_seq)
+                    if is_shown(incident):
+                        store.put(store.record(incident))
+                del page
         state.incidents = store if store is not None else ProjectStore()
         state.seq = seq or state.seq
         self._full.clear()

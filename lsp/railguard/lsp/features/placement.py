@@ -19,7 +19,7 @@ import asyncio
 import os
 import sys
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -30,9 +30,9 @@ from pygls.workspace import TextDocument
 from railguard.lsp.core import linemap as pl
 from railguard.lsp.core.contextmatch import place_by_context
 from railguard.lsp.core.diagnostics import PlacedIncident, RelatedFrame
-from railguard.lsp.core.linerules import FrameContext
+from railguard.lsp.core.linerules import FrameContext, Placement
 from railguard.lsp.core.paths import FileIndex
-from railguard.lsp.core.records import SHOWN_STATUSES, FrameRef, IncidentRecord, ProjectStore
+from railguard.lsp.core.records import FrameRef, IncidentRecord, ProjectStore
 from railguard.lsp.core.traces import frame_label
 from railguard.lsp.features.repositories import FolderState
 from railguard.lsp.io.git import GitRepo
@@ -97,7 +97,7 @@ class Placer:
         # Files that are not open: a few LineMaps, and every frame's answer (a publish asks
         # again for the same frames; the maps of hundreds of caller files would not fit).
         self._disk_maps: LRUCache[DiskKey, pl.LineMap] = LRUCache(maxsize=DISK_MAPS)
-        self._disk_lines: dict[tuple[DiskKey, int, FrameContext], int | None] = {}
+        self._disk_lines: dict[tuple[DiskKey, int, FrameContext], Placement] = {}
         self._related: OrderedDict[int, _Related] = OrderedDict()
 
     def invalidate(self) -> None:
@@ -164,7 +164,7 @@ class Placer:
                 continue
             for record in store.at(site):
                 crash = record.crash
-                if record.status not in SHOWN_STATUSES or crash is None or crash.line is None:
+                if not record.shown or crash is None or crash.line is None:
                     continue
                 context, callers = store.details(record)
                 commit = record.commit
@@ -244,6 +244,19 @@ class Placer:
         """Current 0-based line of a frame (its 1-based `reported` line and its context) in
         any workspace file: the open buffer if there is one, else the file on disk; None when
         the line was deleted."""
+        found = await self.current_placement(folder, rel, commit, reported, context)
+        return found[0].line if found is not None else None
+
+    async def current_placement(
+        self,
+        folder: FolderState,
+        rel: str,
+        commit: str | None,
+        reported: int,
+        context: FrameContext,
+    ) -> tuple[Placement, Sequence[str]] | None:
+        """`current_line`'s placement, with the current lines it was placed in; None when the
+        file is gone."""
         assert folder.info is not None and folder.repo is not None
         path = folder.info.toplevel / rel
         uri = from_fs_path(str(path)) or ""
@@ -256,16 +269,16 @@ class Placer:
                 else None
             )
             if mapping is None:
-                return place_by_context(new, reported, context).line
-            return mapping.place(reported, context).line
+                return place_by_context(new, reported, context), new
+            return mapping.place(reported, context), new
         try:
             mtime = path.stat().st_mtime_ns
         except OSError:
             return None
         key = (path, commit or "", folder.head or "", mtime)
         answer = (key, reported, context)
-        if answer in self._disk_lines:
-            return self._disk_lines[answer]
+        if answer in self._disk_lines and key in self._disk_maps:
+            return self._disk_lines[answer], self._disk_maps[key].new
         if len(self._disk_lines) >= DISK_LINES:
             self._disk_lines.clear()
         if key not in self._disk_maps:
@@ -282,11 +295,11 @@ class Placer:
             )
         mapping = self._disk_maps[key]
         if not mapping.old:
-            line = place_by_context(mapping.new, reported, context).line
+            placement = place_by_context(mapping.new, reported, context)
         else:
-            line = mapping.place(reported, context).line
-        self._disk_lines[answer] = line
-        return line
+            placement = mapping.place(reported, context)
+        self._disk_lines[answer] = placement
+        return placement, mapping.new
 
 
 def setup(server: RailguardServer) -> Placer:

@@ -108,6 +108,13 @@ class Repositories:
             current = self._file_index[top] = (files, index)
         return current[1]
 
+    def folder_for_project(self, project_id: int | None) -> FolderState | None:
+        """A folder of this project with a HEAD, else any folder with one."""
+        for folder in self.folders.values():
+            if project_id is not None and folder.project_id == project_id and folder.head:
+                return folder
+        return next((f for f in self.folders.values() if f.head), None)
+
     def head_for_project(self, project_id: int | None) -> str | None:
         """HEAD of a folder of this project, else of any folder (recorded with a resolve)."""
         for folder in self.folders.values():

@@ -45,7 +45,7 @@ class Status:
                     "folder": f.uri,
                     "repository": f.identity or "",
                     "projectId": f.project_id,
-                    "openIncidents": sum(1 for _ in self.incidents.shown(f.project_id)),
+                    "openIncidents": self.incidents.open_count(f.project_id),
                     "monitorsDown": self.monitors_down.get(f.project_id)
                     if f.project_id is not None
                     else None,

@@ -203,6 +203,7 @@ class Backend:
         *,
         view: str | None = "editor",
         limit: int = PAGE_LIMIT,
+        awaiting_deploy: bool = False,
     ) -> AsyncIterator[list[Incident]]:
         """The project's incidents one page at a time, so that a caller can compact each page
         before the next arrives. `view="editor"` asks for stacks without the context lines of
@@ -213,6 +214,8 @@ class Backend:
             params = {"status": ",".join(statuses), "limit": str(limit)}
             if view:
                 params["view"] = view
+            if awaiting_deploy:
+                params["fix"] = "awaiting_deploy"
             if cursor:
                 params["cursor"] = cursor
             raw = await self._raw("GET", path, params=params)
@@ -231,13 +234,31 @@ class Backend:
                 return
         raise BackendError(f"incidents of project {project_id}: more than {MAX_PAGES} pages")
 
+    async def search(
+        self, project_id: int, query: str, *, statuses: str = "open,acknowledged", limit: int = 20
+    ) -> IncidentPage:
+        """Full-text and partial-word search of one project's incidents."""
+        params = {"project_id": str(project_id), "q": query, "status": statuses,
+                  "limit": str(limit)}  # fmt: skip
+        return await self._get(IncidentPage, "/search/incidents", params=params)
+
     async def incident(self, incident_id: int) -> IncidentDetail:
         return await self._get(IncidentDetail, f"/incidents/{incident_id}")
 
-    async def act(self, incident_id: int, action: Action, commit: str | None) -> Incident:
-        """Resolve, acknowledge, ignore or reopen; `commit` is recorded with a resolve."""
+    async def act(
+        self,
+        incident_id: int,
+        action: Action,
+        commit: str | None,
+        ancestors: list[str] | None = None,
+    ) -> Incident:
+        """Resolve, acknowledge, ignore or reopen; `commit` is recorded with a resolve, and
+        `ancestors` (commits known to precede it) with it (docs/releases.md)."""
+        body: dict[str, Any] = {"commit": commit}
+        if ancestors:
+            body["ancestors"] = ancestors
         return await self._get(
-            Incident, f"/incidents/{incident_id}/{action}", body={"commit": commit}, method="POST"
+            Incident, f"/incidents/{incident_id}/{action}", body=body, method="POST"
         )
 
     async def live(self, project_id: int, since: int | None) -> AsyncIterator[SseEvent]:

@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -32,6 +33,19 @@ T = TypeVar("T")
 _THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="git")
 #: What libgit2 raises for a missing object, a bad revision or an unreadable repository.
 _GIT_ERRORS = (pygit2.GitError, KeyError, ValueError, OSError)
+#: Ancestors of a fix sent with a resolve (the backend accepts up to 5,000).
+ANCESTORS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class BlameLine:
+    """Who last changed a line, as of a commit (local blame; no code leaves the machine)."""
+
+    commit: str
+    author: str
+    email: str
+    when: datetime
+    summary: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +150,7 @@ class GitRepo:
         self.toplevel = toplevel
         self._texts: LRUCache[tuple[str, str], str | None] = LRUCache(maxsize=cache_size)
         self._commits: dict[str, bool] = {}
+        self._blames: LRUCache[tuple[str, str, int], BlameLine | None] = LRUCache(maxsize=256)
         self._files: list[str] | None = None
         self._files_head: str | None = None
         self._dirs: tuple[Path, Path] | None = None
@@ -204,6 +219,51 @@ class GitRepo:
             self._files, self._files_head = fresh, head
             return fresh
         return self._files
+
+    async def ancestors(self, commit: str, limit: int = ANCESTORS) -> list[str]:
+        """Up to `limit` ancestors of `commit` (itself excluded), newest first: sent with a
+        resolve, so that the backend knows builds of these commits do not contain the fix
+        (docs/releases.md). Empty when the commit is missing."""
+
+        def walk(repo: pygit2.Repository) -> list[str]:
+            start = repo.revparse_single(f"{commit}^{{commit}}")
+            out: list[str] = []
+            walker = repo.walk(start.id, pygit2.enums.SortMode.TOPOLOGICAL)
+            for found in walker:
+                if found.id != start.id:
+                    out.append(str(found.id))
+                    if len(out) >= limit:
+                        break
+            return out
+
+        return await self._run(walk, [])
+
+    async def blame_line(self, commit: str, path: str, line: int) -> BlameLine | None:
+        """Who last changed the 1-based `line` of `path` as of `commit` (libgit2's blame), or
+        None when the commit, the path or the line is missing. Answers are kept per
+        (commit, path, line): history before a commit does not change."""
+        key = (commit, path, line)
+        if key in self._blames:
+            return self._blames[key]
+
+        def blame(repo: pygit2.Repository) -> BlameLine | None:
+            start = repo.revparse_single(f"{commit}^{{commit}}")
+            try:
+                found = repo.blame(path, newest_commit=start.id, min_line=line, max_line=line)
+                hunk = found.for_line(line)
+            except IndexError:  # past the end of the file
+                return None
+            changed = repo[hunk.final_commit_id]
+            if not isinstance(changed, pygit2.Commit):
+                return None
+            author = changed.author
+            when = datetime.fromtimestamp(author.time, UTC)
+            summary = changed.message.strip().splitlines()[0] if changed.message.strip() else ""
+            return BlameLine(str(changed.id), author.name, author.email, when, summary)
+
+        answer = await self._run(blame, None)
+        self._blames[key] = answer
+        return answer
 
     def forget_missing_commits(self) -> None:
         """After HEAD moved (maybe a fetch or pull), commits that were missing may exist now."""

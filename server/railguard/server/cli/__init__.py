@@ -20,6 +20,7 @@ from railguard.server.cli.database import database_url, require_schema
 from railguard.server.cli.output import CliError
 from railguard.server.cli.sourcemaps import add_sourcemap_parsers, run_sourcemaps
 from railguard.server.cli.tokens import add_token_parsers
+from railguard.server.cli.release import add_release_parsers
 from railguard.server.cli.uptime import add_uptime_parsers, run_agent
 from railguard.server.embedded_db import EmbeddedDatabaseError
 from railguard.server.migrations import MigrationError
@@ -95,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     add_alert_parsers(sub, common)
     add_uptime_parsers(sub, common)
     add_sourcemap_parsers(sub, common)
+    add_release_parsers(sub, common)
 
     login = sub.add_parser(
         "login", parents=[common], help="sign in (in the browser) and store a token for editors"
@@ -110,16 +112,18 @@ def _parser() -> argparse.ArgumentParser:
     add_token_parsers(sub, common)
 
     sub.add_parser("lsp", help="start the language server on stdio", add_help=False)
+    sub.add_parser("mcp", help="start the MCP server for coding assistants on stdio",
+                   add_help=False)  # fmt: skip
     return parser
 
 
-def _become_language_server(args: list[str]) -> NoReturn:
+def _become_language_server(args: list[str], module: str = "railguard.lsp") -> NoReturn:
     """`railguard lsp ...` is `python -m railguard.lsp ...` with the same interpreter and stdio.
 
     The backend never imports the language server (ruff bans it in server/ruff.toml); replacing
     this process keeps `railguard lsp` an alias an editor can spawn, with nothing in between.
     """
-    command = [sys.executable, "-m", "railguard.lsp", *args]
+    command = [sys.executable, "-m", module, *args]
     sys.stdout.flush()
     sys.stderr.flush()
     if os.name == "posix":
@@ -131,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["lsp"]:
         _become_language_server(args_list[1:])
+    if args_list[:1] == ["mcp"]:  # the MCP server is a client of the backend, like the editor's
+        _become_language_server(args_list[1:], "railguard.lsp.mcpserver")
     args = _parser().parse_args(args_list)
     try:
         settings = Settings()
@@ -178,6 +184,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> None:
         run_agent(args)
     elif args.command == "sourcemaps":
         run_sourcemaps(args)
+    elif args.command == "release":
+        from railguard.server.cli.release import release_create
+
+        asyncio.run(release_create(args))
     elif args.command == "login":
         from railguard.server.cli.login import login
 

@@ -12,7 +12,7 @@ FROM releases r JOIN unnest(:project_ids::bigint[], :versions::text[]) AS q(proj
 
 -- name: upsert_incidents
 -- One row per (project, fingerprint) of the batch, already aggregated. A resolved incident that
--- sees an event after its resolve from a deploy other than the one it was resolved at reopens.
+-- sees an event after its resolve reopens when `railguard_is_regression` says so (docs/releases.md).
 INSERT INTO incidents AS i (
     project_id, grouping_version, fingerprint, grouping_parts, level, error_type, message,
     environments, event_count, first_seen, last_seen, first_commit, latest_commit,
@@ -57,22 +57,29 @@ ON CONFLICT (project_id, grouping_version, fingerprint) DO UPDATE SET
     latest_event_id = CASE WHEN EXCLUDED.last_seen >= i.last_seen THEN EXCLUDED.latest_event_id
                            ELSE i.latest_event_id END,
     status = CASE WHEN i.status = 'resolved' AND EXCLUDED.last_seen > i.resolved_at
-                       AND (i.resolved_deploy_commit IS NULL
-                            OR EXCLUDED.latest_commit IS DISTINCT FROM i.resolved_deploy_commit)
+                       AND railguard_is_regression(i.project_id, i.resolved_commit,
+                               i.resolved_deploy_commit, EXCLUDED.latest_commit)
                   THEN 'open' ELSE i.status END,
     regressed_at = CASE WHEN i.status = 'resolved' AND EXCLUDED.last_seen > i.resolved_at
-                            AND (i.resolved_deploy_commit IS NULL
-                            OR EXCLUDED.latest_commit IS DISTINCT FROM i.resolved_deploy_commit)
+                       AND railguard_is_regression(i.project_id, i.resolved_commit,
+                               i.resolved_deploy_commit, EXCLUDED.latest_commit)
                        THEN now() ELSE i.regressed_at END,
     regression_count = i.regression_count
         + CASE WHEN i.status = 'resolved' AND EXCLUDED.last_seen > i.resolved_at
-                    AND (i.resolved_deploy_commit IS NULL
-                            OR EXCLUDED.latest_commit IS DISTINCT FROM i.resolved_deploy_commit)
+                       AND railguard_is_regression(i.project_id, i.resolved_commit,
+                               i.resolved_deploy_commit, EXCLUDED.latest_commit)
                THEN 1 ELSE 0 END,
     change_kind = CASE WHEN i.status = 'resolved' AND EXCLUDED.last_seen > i.resolved_at
-                            AND (i.resolved_deploy_commit IS NULL
-                            OR EXCLUDED.latest_commit IS DISTINCT FROM i.resolved_deploy_commit)
+                       AND railguard_is_regression(i.project_id, i.resolved_commit,
+                               i.resolved_deploy_commit, EXCLUDED.latest_commit)
                        THEN 'regressed' ELSE 'updated' END,
+    fix_ancestry_unknown = i.fix_ancestry_unknown
+        OR (i.status = 'resolved' AND i.resolved_commit IS NOT NULL
+            AND EXCLUDED.last_seen > i.resolved_at
+            AND (EXCLUDED.latest_commit IS NULL
+                 OR (EXCLUDED.latest_commit IS DISTINCT FROM i.resolved_deploy_commit
+                     AND railguard_contains(i.project_id, EXCLUDED.latest_commit,
+                                            i.resolved_commit) IS NULL))),
     change_seq = nextval('incident_change_seq'),
     updated_at = now()
 RETURNING id, project_id, grouping_version, fingerprint, change_seq, change_kind;

@@ -27,6 +27,8 @@ WHERE i.project_id = :project_id
            AND reverse(i.frame_path) COLLATE "C" < (reverse('/' || :path) || chr(1114111)) COLLATE "C"))
   AND (:environment::text IS NULL OR :environment = ANY (i.environments))
   AND (:since::timestamptz IS NULL OR i.last_seen >= :since)
+  AND (:awaiting_deploy::boolean IS NOT TRUE
+       OR (i.resolved_commit IS NOT NULL AND i.fix_deployed_commit IS NULL))
   AND (:cursor_seen::timestamptz IS NULL OR (i.last_seen, i.id) < (:cursor_seen, :cursor_id))
 ORDER BY i.last_seen DESC, i.id DESC
 LIMIT :limit;
@@ -58,6 +60,9 @@ UPDATE incidents SET
                            WHEN :status = 'open' THEN NULL ELSE resolved_commit END,
     resolved_deploy_commit = CASE WHEN :status = 'resolved' THEN latest_commit
                                   ELSE resolved_deploy_commit END,
+    fix_deployed_commit = CASE WHEN :status = 'resolved' THEN NULL ELSE fix_deployed_commit END,
+    fix_ancestry_unknown = CASE WHEN :status = 'resolved' THEN false
+                                ELSE fix_ancestry_unknown END,
     time_to_resolve = CASE WHEN :status = 'resolved'
                            THEN extract(epoch FROM now() - coalesce(regressed_at, first_seen))
                            ELSE time_to_resolve END,

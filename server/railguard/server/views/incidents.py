@@ -6,9 +6,8 @@ from datetime import datetime
 
 from aiohttp import web
 
-from railguard.server import incidents, projects
+from railguard.server import incidents, projects, releases
 from railguard.server.auth import USER, membership
-from railguard.server.db import queries
 from railguard.server.endpoints import Endpoint, Handler, QueryParam
 from railguard.server.errors import Invalid, NotFound
 from railguard.server.http import int_param, json_response, parse_request
@@ -39,6 +38,9 @@ def _filters(request: web.Request) -> dict[str, object]:
         raise Invalid("limit must be an integer.") from exc
     if not 1 <= limit <= 500:
         raise Invalid("limit must be between 1 and 500.")
+    fix = q.get("fix") or None
+    if fix not in (None, "awaiting_deploy"):
+        raise Invalid("fix must be awaiting_deploy.")
     view = q.get("view") or "full"
     if view not in incidents.VIEWS:
         raise Invalid(f"view must be one of {list(incidents.VIEWS)}.")
@@ -50,6 +52,7 @@ def _filters(request: web.Request) -> dict[str, object]:
         "cursor": q.get("cursor") or None,
         "limit": limit,
         "view": view,
+        "awaiting_deploy": fix == "awaiting_deploy",
     }
 
 
@@ -98,6 +101,7 @@ def _action(action: incidents.Action) -> Handler:
         changed = await incidents.change_status(
             request.app[POOL], user_id=user.id, incident_id=int_param(request, "incident_id"),
             action=action, commit=body.commit, public_base=request.app[SETTINGS].public_base,
+            ancestors=body.ancestors,
         )  # fmt: skip
         return json_response(changed)
 
@@ -108,11 +112,8 @@ def _action(action: incidents.Action) -> Handler:
 async def create_release(request: web.Request) -> web.Response:
     project_id = (await membership(request, role="admin")).project_id
     body = await parse_request(request, w.ReleaseCreateRequest)
-    row = await queries.create_release(
-        request.app[POOL], project_id=project_id, version=body.version,
-        commit_sha=body.commit.lower(),
-    )  # fmt: skip
-    return json_response(w.Release.model_validate(dict(row)), status=201)
+    release = await releases.create_release(request.app[POOL], project_id=project_id, body=body)
+    return json_response(release, status=201)
 
 
 _FILTERS = (
@@ -120,6 +121,11 @@ _FILTERS = (
     QueryParam("path", "Repository-relative path of the top frame (exact or path suffix)."),
     QueryParam("environment", "Only incidents seen in this environment."),
     QueryParam("since", "Only incidents seen at or after this ISO 8601 time."),
+    QueryParam(
+        "fix",
+        "`awaiting_deploy`: only incidents resolved at a commit no registered "
+        "deploy contains yet (with status=resolved; docs/releases.md).",
+    ),
     QueryParam("cursor", "The next_cursor of the previous page."),
     QueryParam("limit", "Page size, 1 to 500 (default 100).", type="integer"),
     QueryParam(
@@ -150,7 +156,8 @@ ENDPOINTS = [
         for action in ("resolve", "acknowledge", "ignore", "reopen")
     ),
     Endpoint("POST", "/api/v1/projects/{project_id}/releases", create_release, "create_release",
-             "Map a release name to a commit (for SDKs whose release is not a SHA).",
+             "Register a deploy of a commit with its first-parent commits since the previous "
+             "deploy, and map a release name to it (docs/releases.md).",
              request=w.ReleaseCreateRequest, response=w.Release, status=201,
              errors=(403, 404)),
 ]  # fmt: skip
