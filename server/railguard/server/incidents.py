@@ -168,6 +168,9 @@ async def change_status(
     status, kind = _ACTION_STATUS[action]
     async with pool.acquire() as conn, conn.transaction():
         await roles.require_incident_role(conn, user_id=user_id, incident_id=incident_id)
+        found = await queries.get_incident_for_user(conn, user_id=user_id, incident_id=incident_id)
+        if found is None:
+            raise NotFound("No such incident.")
         await queries.lock_change_feed(conn)
         fix = commit.lower() if commit else None
         if status == "resolved" and fix is not None:

@@ -18,9 +18,9 @@ from railguard.server.cli.admin import add_admin_parsers, run_admin
 from railguard.server.cli.alerts import add_alert_parsers
 from railguard.server.cli.database import database_url, require_schema
 from railguard.server.cli.output import CliError
+from railguard.server.cli.release import add_release_parsers
 from railguard.server.cli.sourcemaps import add_sourcemap_parsers, run_sourcemaps
 from railguard.server.cli.tokens import add_token_parsers
-from railguard.server.cli.release import add_release_parsers
 from railguard.server.cli.uptime import add_uptime_parsers, run_agent
 from railguard.server.embedded_db import EmbeddedDatabaseError
 from railguard.server.migrations import MigrationError
