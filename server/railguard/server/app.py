@@ -37,6 +37,7 @@ from railguard.server.uptime.builtin import BuiltinAgent
 from railguard.server.views import (
     accounts,
     alerts,
+    curation,
     health,
     incidents,
     ingest,
@@ -59,6 +60,7 @@ def all_endpoints() -> list[Endpoint]:
         *incidents.ENDPOINTS,
         *live.ENDPOINTS,
         *triage.ENDPOINTS,
+        *curation.ENDPOINTS,
         *alerts.ENDPOINTS,
         *uptime_views.ENDPOINTS,
         *uptime_agent_api.ENDPOINTS,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from railguard.server.db import DATABASE_DOWN, Executor, fetch_all, queries
+from railguard.server.pipeline import curation
 from railguard.server.pipeline.batch import (
     Submission,
     aggregate,
@@ -161,23 +162,27 @@ class EventWriter:
                 fresh = _first_claims(subs, claimed)
                 fresh_subs = [sub for sub, is_new in zip(subs, fresh, strict=True) if is_new]
                 incident_ids: dict[tuple[int, int, str], int] = {}
+                shown: dict[tuple[int, int, str], int] = {}  # a merged incident's target
                 max_seq: int | None = None
                 if fresh_subs:
                     fresh_subs = await _map_release_commits(conn, fresh_subs)
                     await queries.lock_change_feed(conn)
+                    groups = aggregate(fresh_subs)
                     rows = await fetch_all(
-                        queries.upsert_incidents(conn, **incident_columns(aggregate(fresh_subs)))
+                        queries.upsert_incidents(conn, **incident_columns(groups))
                     )
                     for r in rows:
-                        incident_ids[(r["project_id"], r["grouping_version"], r["fingerprint"])] = (
-                            r["id"]
-                        )
+                        key = (r["project_id"], r["grouping_version"], r["fingerprint"])
+                        incident_ids[key] = r["id"]
+                        shown[key] = r["merged_into"] or r["id"]
                     max_seq = max(r["change_seq"] for r in rows)
                     # Alerts are decided here, in the batch's transaction (docs/alerts.md).
                     alerting = [r["id"] for r in rows if r["change_kind"] in ("new", "regressed")]
                     if alerting:
                         await queries.decide_incident_alerts(conn, incident_ids=alerting)
                     await queries.insert_events(conn, **event_columns(fresh_subs, incident_ids))
+                    seq = await curation.after_write(conn, rows, groups, fresh_subs, incident_ids)
+                    max_seq = max(max_seq, seq or 0)
                     await queries.notify_changes(conn, seq=str(max_seq))
                 usage: dict[int, int] = {}
                 for sub in subs:
@@ -188,7 +193,7 @@ class EventWriter:
                         conn, key_ids=list(usage), counts=list(usage.values())
                     )
         results = [
-            WriteResult(incident_ids[group_key(sub)], False) if is_new else WriteResult(None, True)
+            WriteResult(shown[group_key(sub)], False) if is_new else WriteResult(None, True)
             for sub, is_new in zip(subs, fresh, strict=True)
         ]
         return results, max_seq

@@ -87,7 +87,7 @@ async def _key_for(request: web.Request, public_key: str, project_id: int | None
     if info.revoked:
         raise Forbidden("key revoked")
     if info.project_deleted:
-        raise Forbidden("project disabled")
+        raise Forbidden("project deleted: restore it from the trash to accept events")
     return info
 
 

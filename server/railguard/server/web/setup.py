@@ -9,7 +9,14 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from railguard.server.web import account_pages, guard, incident_lists, incident_page, project_pages
+from railguard.server.web import (
+    account_pages,
+    curation_pages,
+    guard,
+    incident_lists,
+    incident_page,
+    project_pages,
+)
 
 _HERE = Path(__file__).parent
 
@@ -33,7 +40,7 @@ def setup_web(app: web.Application) -> None:
         auto_reload=False,  # templates ship with the package; no stat() per render
     )
     env.filters["ago"] = _ago
-    for module in (account_pages, project_pages, incident_lists, incident_page):
+    for module in (account_pages, project_pages, incident_lists, incident_page, curation_pages):
         for method, path, handler in module.ROUTES:
             app.router.add_route(method, path, guard.page(handler))
     app.router.add_static("/static/", _HERE / "static", name="static")
