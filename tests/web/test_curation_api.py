@@ -21,11 +21,12 @@ async def _by_function(
     return {i["top_frame"]["function"]: i for i in items}
 
 
-async def _wait_for(client: TestClient[Any, Any], owner: Account, iid: int, **want: Any) -> dict:
+async def _wait_for(
+    client: TestClient[Any, Any], owner: Account, iid: int, **want: Any
+) -> dict[str, Any]:
+    got: dict[str, Any] = {}
     for _ in range(400):
-        got: dict[str, Any] = await (
-            await client.get(f"/api/v1/incidents/{iid}", headers=owner.headers)
-        ).json()
+        got = await (await client.get(f"/api/v1/incidents/{iid}", headers=owner.headers)).json()
         if all(got.get(k) == v for k, v in want.items()):
             return got
         await asyncio.sleep(0.05)
