@@ -89,6 +89,8 @@ async def test_merge_routes_new_events_to_the_target_and_unmerge_gives_them_back
     assert await resp.json() == {"target_id": tid, "merged_ids": [sid]}
     merged = await _wait_for(client, owner, tid, event_count=4)
     assert merged["user_count"] == 3, "ann, bob and cy"
+    stats = await (await client.get(f"/api/v1/incidents/{tid}/stats", headers=h)).json()
+    assert stats["daily"][-1] == 4 and sum(stats["hourly"]) == 4
     assert merged["first_seen"] <= target["first_seen"]
     assert (await (await client.get(f"/api/v1/incidents/{sid}", headers=h)).json())[
         "merged_into"] == tid  # fmt: skip

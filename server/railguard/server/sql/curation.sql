@@ -190,3 +190,6 @@ DELETE FROM projects WHERE id = :project_id AND deleted_at IS NOT NULL;
 
 -- name: delete_project_events!
 DELETE FROM events WHERE incident_id IN (SELECT id FROM incidents WHERE project_id = :project_id);
+
+-- name: merged_ids
+SELECT id FROM incidents WHERE merged_into = :incident_id ORDER BY id;
