@@ -1,4 +1,5 @@
-"""Hashed n-gram vectors of incidents, and their cosine similarity (docs/WEB.md#similar).
+"""Hashed n-gram vectors of incidents and their cosine similarity
+(docs/WEB.md#similar-incidents).
 
 No model and no pgvector: an incident's text (error type, message, top frame file and
 function) is cut into features (words, pairs of neighbouring words, and character trigrams of

@@ -4,7 +4,8 @@ give new incidents their similarity vector. Runs in the batch's transaction.
 
 Users are counted exactly, not estimated: each incident keeps the set of its users' keys
 (`incident_users`: 8 bytes of SHA-256 of the SDK's user id, else email, username or address),
-and `incidents.user_count` grows by the keys new to the incident's group (docs/WEB.md#users).
+and `incidents.user_count` grows by the keys new to the incident's group
+(docs/WEB.md#users-affected).
 """
 
 from __future__ import annotations
