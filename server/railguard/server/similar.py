@@ -34,7 +34,7 @@ async def similar_incidents(
     mine = similarity.decode(row["similarity_vector"]) or similarity.vector(text)
     found = [dict(r) for r in await fetch_all(queries.similar_candidates(
         pool, project_id=row["project_id"], incident_id=incident_id,
-        words=similarity.tsquery_words(text), text=text[:1000], limit=CANDIDATES,
+        words=similarity.tsquery_words(text), text=text[:300], limit=CANDIDATES,
     ))]  # fmt: skip
     missing_ids, missing_vectors = [], []
     scored = []

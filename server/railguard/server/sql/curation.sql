@@ -118,14 +118,19 @@ WHERE i.id = v.id;
 
 -- name: similar_candidates
 -- Incidents of the same project sharing a word with the text (full-text OR of its words), or
--- much of its characters (trigram similarity), for re-ranking by vector.
-SELECT i.id, i.error_type, i.message, i.frame_path, i.top_frame ->> 'function' AS function,
-       i.event_count, i.status, i.last_seen, i.similarity_vector
-FROM incidents i
-WHERE i.project_id = :project_id AND i.id <> :incident_id
-  AND i.merged_into IS NULL AND i.deleted_at IS NULL
-  AND (i.search_vector @@ to_tsquery('simple', :words) OR i.search_text % :text)
-ORDER BY ts_rank(i.search_vector, to_tsquery('simple', :words)) DESC, i.last_seen DESC
+-- many of its character trigrams (pg_trgm `%`), for re-ranking by vector. At most 2,000
+-- matches are ranked, so a word every incident has costs a bounded scan.
+SELECT c.* FROM (
+    SELECT i.id, i.error_type, i.message, i.frame_path, i.top_frame ->> 'function' AS function,
+           i.event_count, i.status, i.last_seen, i.similarity_vector,
+           ts_rank(i.search_vector, to_tsquery('simple', :words)) AS rank
+    FROM incidents i
+    WHERE i.project_id = :project_id AND i.id <> :incident_id
+      AND i.merged_into IS NULL AND i.deleted_at IS NULL
+      AND (i.search_vector @@ to_tsquery('simple', :words) OR i.search_text % :text)
+    LIMIT 2000
+) c
+ORDER BY c.rank DESC, c.last_seen DESC
 LIMIT :limit;
 
 -- name: trash_incident^
