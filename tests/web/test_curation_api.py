@@ -143,3 +143,16 @@ async def test_merge_routes_new_events_to_the_target_and_unmerge_gives_them_back
     kinds = [a["kind"] for a in await (await client.get(
         f"/api/v1/incidents/{sid}/activity", headers=h)).json()]  # fmt: skip
     assert kinds == ["merged", "unmerged"]
+
+
+async def test_the_curation_endpoints_are_documented(client: TestClient[Any, Any]) -> None:
+    doc = await (await client.get("/api/v1/openapi.json")).json()
+    i = "/api/v1/incidents/{incident_id}"
+    for path, method in [(i + "/merge", "post"), (i + "/unmerge", "post"), (i + "/merged", "get"),
+                         (i + "/similar", "get"), (i, "delete"), (i + "/restore", "post"),
+                         ("/api/v1/projects/{project_id}/restore", "post"),
+                         ("/api/v1/trash", "get")]:  # fmt: skip
+        assert method in doc["paths"][path], (method, path)
+    sort = next(p for p in doc["paths"]["/api/v1/search/incidents"]["get"]["parameters"]
+                if p["name"] == "sort")  # fmt: skip
+    assert "users" in sort["description"]
