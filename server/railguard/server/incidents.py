@@ -68,6 +68,7 @@ def incident_model(row: Any, public_base: str, view: View = "full") -> w.Inciden
         data["stack"] = editor_stack(data["stack"], data.get("top_frame"))
     data["title"] = title_of(data["error_type"], data["message"])
     data["url"] = f"{public_base}/incidents/{data['id']}"
+    data["hidden"] = data.get("merged_into") is not None or data.get("deleted_at") is not None
     return w.Incident.model_validate(data)
 
 

@@ -230,6 +230,11 @@ class Incident(Response):
     assignee_id: int | None = Field(default=None, description="The member triaging it.")
     user_count: int = Field(default=0, description="Distinct users its events named.")
     merged_into: int | None = Field(default=None, description="The incident shown in its place.")
+    hidden: bool = Field(
+        default=False,
+        description="Merged into another or in the trash: clients stop showing it (the live "
+        "feed announces this change like any other).",
+    )
     change_seq: int
     change_kind: ChangeKind
     url: str = Field(description="Where a person can read the incident.")

@@ -67,7 +67,7 @@ class Incidents:
         state = self.projects.get(incident.project_id)
         if state is None:
             return
-        if incident.status in SHOWN_STATUSES:
+        if incident.status in SHOWN_STATUSES and not incident.hidden:
             state.incidents.put(state.incidents.record(incident))
         else:
             state.incidents.discard(incident.id)
@@ -102,7 +102,7 @@ class Incidents:
                 store = ProjectStore(zdict=train(page))
             for incident in page:
                 seq = max(seq, incident.change_seq)
-                if incident.status in SHOWN_STATUSES:
+                if incident.status in SHOWN_STATUSES and not incident.hidden:
                     store.put(store.record(incident))
             del page
         state.incidents = store if store is not None else ProjectStore()
