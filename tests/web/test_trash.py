@@ -139,3 +139,33 @@ async def test_maintenance_purges_the_trash_after_30_days(
         await conn.close()
     trash = await (await client.get("/api/v1/trash", headers=h)).json()
     assert [(t["kind"], t["id"]) for t in trash] == [("incident", young_incident["id"])]
+
+
+async def test_a_deleted_incident_that_regresses_decides_no_alert(
+    client: TestClient[Any, Any], api: Api, database_url: str
+) -> None:
+    """New projects alert on regressions in production; not for an incident in the trash."""
+    owner = await api.account()
+    project = await api.project(owner)
+    h = owner.headers
+    await report(client, project, environment="production")
+    (incident,) = await incidents_of(client, h, project["id"], 1)
+    iid = incident["id"]
+    resp = await client.post(f"/api/v1/incidents/{iid}/resolve", json={}, headers=h)
+    assert resp.status == 200
+    assert (await client.delete(f"/api/v1/incidents/{iid}", headers=h)).status == 204
+    await report(client, project, environment="production")
+    conn = await asyncpg.connect(database_url)
+    try:
+        for _ in range(100):
+            row = await conn.fetchrow("SELECT status, regression_count FROM incidents "
+                                      "WHERE id = $1", iid)  # fmt: skip
+            if row and row["regression_count"] == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert row is not None and row["status"] == "open", "it did regress"
+        triggers = [r["trigger"] for r in await conn.fetch(
+            "SELECT trigger FROM alert_outbox WHERE incident_id = $1 ORDER BY id", iid)]  # fmt: skip
+        assert triggers == ["new"], "the regression of a deleted incident is not alerted"
+    finally:
+        await conn.close()
