@@ -164,8 +164,10 @@ async def test_a_deleted_incident_that_regresses_decides_no_alert(
                 break
             await asyncio.sleep(0.05)
         assert row is not None and row["status"] == "open", "it did regress"
-        triggers = [r["trigger"] for r in await conn.fetch(
-            "SELECT trigger FROM alert_outbox WHERE incident_id = $1 ORDER BY id", iid)]  # fmt: skip
+        rows = await conn.fetch(
+            "SELECT trigger FROM alert_outbox WHERE incident_id = $1 ORDER BY id", iid
+        )
+        triggers = [r["trigger"] for r in rows]
         assert triggers == ["new"], "the regression of a deleted incident is not alerted"
     finally:
         await conn.close()
