@@ -157,6 +157,7 @@ async def test_a_deleted_incident_that_regresses_decides_no_alert(
     await report(client, project, environment="production")
     conn = await asyncpg.connect(database_url)
     try:
+        row = None
         for _ in range(100):
             row = await conn.fetchrow("SELECT status, regression_count FROM incidents "
                                       "WHERE id = $1", iid)  # fmt: skip
