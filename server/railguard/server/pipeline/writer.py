@@ -162,7 +162,6 @@ class EventWriter:
                 fresh = _first_claims(subs, claimed)
                 fresh_subs = [sub for sub, is_new in zip(subs, fresh, strict=True) if is_new]
                 incident_ids: dict[tuple[int, int, str], int] = {}
-                shown: dict[tuple[int, int, str], int] = {}  # a merged incident's target
                 max_seq: int | None = None
                 if fresh_subs:
                     fresh_subs = await _map_release_commits(conn, fresh_subs)
@@ -172,9 +171,9 @@ class EventWriter:
                         queries.upsert_incidents(conn, **incident_columns(groups))
                     )
                     for r in rows:
-                        key = (r["project_id"], r["grouping_version"], r["fingerprint"])
-                        incident_ids[key] = r["id"]
-                        shown[key] = r["merged_into"] or r["id"]
+                        incident_ids[(r["project_id"], r["grouping_version"], r["fingerprint"])] = (
+                            r["id"]
+                        )
                     max_seq = max(r["change_seq"] for r in rows)
                     # Alerts are decided here, in the batch's transaction (docs/alerts.md).
                     alerting = [r["id"] for r in rows if r["change_kind"] in ("new", "regressed")]
@@ -193,7 +192,7 @@ class EventWriter:
                         conn, key_ids=list(usage), counts=list(usage.values())
                     )
         results = [
-            WriteResult(shown[group_key(sub)], False) if is_new else WriteResult(None, True)
+            WriteResult(incident_ids[group_key(sub)], False) if is_new else WriteResult(None, True)
             for sub, is_new in zip(subs, fresh, strict=True)
         ]
         return results, max_seq
