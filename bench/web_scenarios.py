@@ -40,6 +40,11 @@ async def scenario_web_lists(run: Run, backend: Backend, db_url: str) -> None:
             conn, pid, incidents=incidents, events=events, files=2000,
             stack=[{"function": "handle", "in_app": True, "path": "src/app.py", "line": 1}],
         )  # fmt: skip
+        # Users affected, spread so that `sort=users` has to order them (the writer counts
+        # them at ingest; the seed bypasses it).
+        await conn.execute("UPDATE incidents SET user_count = (id * 7919) % 1000 "
+                           "WHERE project_id = $1", pid)  # fmt: skip
+        await conn.execute("ANALYZE incidents")
         seeded["seconds"] = round(time.perf_counter() - began, 1)
         # A browser session, minted as the sign-in form would (the password check is not timed).
         secret, _ = await sessions.start(
@@ -51,7 +56,8 @@ async def scenario_web_lists(run: Run, backend: Backend, db_url: str) -> None:
     cookie = {"Cookie": f"rg_session={secret}"}
     count = 300 if run.quick else 1000
     base = f"{backend.url}/projects/{pid}"
-    lists = [base, base + "?sort=first_seen", base + "?sort=events", base + "?status=resolved",
+    lists = [base, base + "?sort=first_seen", base + "?sort=events", base + "?sort=users",
+             base + "?status=resolved",
              base + "?environment=production&level=error"]  # fmt: skip
     # Whole words (full-text), partial words (trigram), a file path, and a word nobody has.
     words = ["failure", "Seed42Error", "ompute", "module_0042", "number 4711", "nonexistentword"]

@@ -117,6 +117,33 @@ async def test_subscriber_sees_new_update_and_resolve(ctx: Ctx) -> None:
         assert (await stream.change())["kind"] == "reopened"
 
 
+async def test_deleting_merging_and_restoring_are_changes_that_hide_and_show(ctx: Ctx) -> None:
+    async with subscribe(ctx.client, ctx) as stream:
+        await stream.until_ready()
+        await _new_incident(ctx, "KeyError")
+        first = (await stream.change())["incident"]
+        await _new_incident(ctx, "ValueError")
+        second = (await stream.change())["incident"]
+        assert not first["hidden"] and not second["hidden"]
+        resp = await ctx.client.delete(f"/api/v1/incidents/{first['id']}", headers=ctx.headers)
+        assert resp.status == 204
+        gone = await stream.change()
+        assert gone["incident"]["id"] == first["id"] and gone["incident"]["hidden"]
+        resp = await ctx.client.post(f"/api/v1/incidents/{first['id']}/restore",
+                                     headers=ctx.headers)  # fmt: skip
+        assert resp.status == 200
+        back = await stream.change()
+        assert back["incident"]["id"] == first["id"] and not back["incident"]["hidden"]
+        body = {"incident_ids": [first["id"]]}
+        resp = await ctx.client.post(f"/api/v1/incidents/{second['id']}/merge", json=body,
+                                     headers=ctx.headers)  # fmt: skip
+        assert resp.status == 200
+        merged = {c["incident"]["id"]: c["incident"] for c in
+                  [await stream.change(), await stream.change()]}  # fmt: skip
+        assert merged[first["id"]]["hidden"] and merged[first["id"]]["merged_into"] == second["id"]
+        assert not merged[second["id"]]["hidden"] and merged[second["id"]]["event_count"] == 2
+
+
 async def test_one_batch_of_many_events_is_one_change_per_incident(ctx: Ctx) -> None:
     async with subscribe(ctx.client, ctx) as stream:
         await stream.until_ready()

@@ -159,6 +159,17 @@ async def test_incidents_apply_and_find(lsp: InProcess, repo: Repo) -> None:
     assert (await incidents.full(1)).status == "resolved"  # the LRU keeps the latest
 
 
+async def test_a_hidden_incident_leaves_the_editor(lsp: InProcess, repo: Repo) -> None:
+    """Merged into another or deleted in the web app: the live feed says `hidden`."""
+    incidents = lsp.features.incidents
+    assert incidents.find(1) is not None
+    shown = make_incident(1, path="app/calc.py", line=10, commit=repo.commit_a)
+    incidents.apply(shown.model_copy(update={"hidden": True, "merged_into": 2}))
+    assert incidents.find(1) is None and list(incidents.shown(1)) == []
+    incidents.apply(shown)
+    assert incidents.find(1) is not None
+
+
 async def test_session_without_settings_needs_them(
     repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

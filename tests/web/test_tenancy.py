@@ -52,6 +52,13 @@ async def test_another_tenants_ids_are_404_on_every_page_form_and_api(
         (f"/incidents/{iid}/comments", {"body": "pwned"}),
         ("/incidents/bulk", [("action", "resolve"), ("incident", str(bobs["id"])),
                              ("incident", str(iid)), ("return_to", "/incidents")]),
+        (f"/incidents/{iid}/merge", {"incident": str(bobs["id"])}),
+        (f"/incidents/{bobs['id']}/merge", {"incident": str(iid)}),
+        (f"/incidents/{iid}/unmerge", {}),
+        (f"/incidents/{iid}/delete", {}),
+        (f"/incidents/{iid}/restore", {}),
+        (f"/projects/{pid}/delete", {}),
+        (f"/projects/{pid}/restore", {}),
     ]  # fmt: skip
     for path, data in forms:
         status, _, _ = await bob_browser.post(path, data)
@@ -61,6 +68,9 @@ async def test_another_tenants_ids_are_404_on_every_page_form_and_api(
     assert status == 200 and f"/incidents/{bobs['id']}" in body and f'/incidents/{iid}"' not in body
 
     await _api_is_404_for(client, bob, pid, iid, event_hex)
+    resp = await client.post(f"/api/v1/incidents/{bobs['id']}/merge", headers=bob.headers,
+                             json={"incident_ids": [iid]})  # fmt: skip
+    assert resp.status == 404
     both = {"action": "resolve", "incident_ids": [bobs["id"], iid]}
     resp = await client.post("/api/v1/incidents/bulk", headers=bob.headers, json=both)
     assert resp.status == 404
@@ -82,6 +92,13 @@ async def _api_is_404_for(
         ("GET", f"/api/v1/incidents/{iid}/events", None),
         ("GET", f"/api/v1/incidents/{iid}/events/{event_hex}", None),
         ("GET", f"/api/v1/search/incidents?project_id={pid}", None),
+        ("POST", f"/api/v1/incidents/{iid}/merge", {"incident_ids": [iid + 1]}),
+        ("POST", f"/api/v1/incidents/{iid}/unmerge", None),
+        ("GET", f"/api/v1/incidents/{iid}/merged", None),
+        ("GET", f"/api/v1/incidents/{iid}/similar", None),
+        ("DELETE", f"/api/v1/incidents/{iid}", None),
+        ("POST", f"/api/v1/incidents/{iid}/restore", None),
+        ("POST", f"/api/v1/projects/{pid}/restore", None),
     ]
     for method, path, body in calls:
         resp = await client.request(method, path, json=body, headers=h)
@@ -119,3 +136,27 @@ async def test_only_project_members_can_be_assigned(client: TestClient[Any, Any]
     kinds = [a["kind"] for a in await (await client.get(
         f"/api/v1/incidents/{incident['id']}/activity", headers=alice.headers)).json()]  # fmt: skip
     assert kinds == ["assigned", "unassigned"]
+
+
+async def test_another_tenants_trash_cannot_be_seen_or_restored(
+    client: TestClient[Any, Any], api: Api, bob_browser: Browser
+) -> None:
+    alice, bob = await api.account(), await api.account()
+    project, doomed = await api.project(alice), await api.project(alice)
+    await report(client, project)
+    (incident,) = await incidents_of(client, alice.headers, project["id"], 1)
+    iid, pid = incident["id"], doomed["id"]
+    assert (await client.delete(f"/api/v1/incidents/{iid}", headers=alice.headers)).status == 204
+    assert (await client.delete(f"/api/v1/projects/{pid}", headers=alice.headers)).status == 204
+
+    await bob_browser.sign_in(bob.email)
+    status, body, _ = await bob_browser.get("/trash")
+    assert status == 200 and "The trash is empty" in body
+    for path in (f"/incidents/{iid}/restore", f"/projects/{pid}/restore"):
+        status, _, _ = await bob_browser.post(path, {})
+        assert status == 404, path
+    for path in (f"/api/v1/incidents/{iid}/restore", f"/api/v1/projects/{pid}/restore"):
+        assert (await client.post(path, headers=bob.headers)).status == 404, path
+    assert await (await client.get("/api/v1/trash", headers=bob.headers)).json() == []
+    trash = await (await client.get("/api/v1/trash", headers=alice.headers)).json()
+    assert sorted((t["kind"], t["id"]) for t in trash) == [("incident", iid), ("project", pid)]

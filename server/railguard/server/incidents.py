@@ -75,6 +75,7 @@ def incident_model(row: Any, public_base: str, view: View = "full") -> w.Inciden
         deployed_in=data.get("fix_deployed_commit"),
         ancestry_unknown=bool(data.get("fix_ancestry_unknown")),
     )  # fmt: skip
+    data["hidden"] = data.get("merged_into") is not None or data.get("deleted_at") is not None
     return w.Incident.model_validate(data)
 
 

@@ -5,8 +5,9 @@ docs/deploy.md#retention): server-wide retention drops whole partitions, so remo
 events costs a catalog change, not a delete of each row. Incidents keep their counts; they are
 stored on the incident, not counted from events. A project may keep its events for less time:
 those rows are deleted in batches from the shared partitions. Partitions for the coming days are
-created ahead. Every server runs the task; a PostgreSQL advisory lock lets one pass run at a time.
-The same pass deletes login failures older than a day (docs/accounts.md).
+created ahead, and the trash older than 30 days is purged (`trash.purge`). Every server runs
+the task; a PostgreSQL advisory lock lets one pass run at a time. The same pass deletes login
+failures older than a day (docs/accounts.md).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
+from railguard.server import trash
 from railguard.server.db import Executor, fetch_all, queries
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ class Report:
     partitions_dropped: list[str] = field(default_factory=list)
     rows_deleted: int = 0
     login_failures_pruned: int = 0
+    purged: int = 0
 
 
 def partition_end(name: str) -> datetime | None:
@@ -124,6 +127,7 @@ async def _pass(conn: Executor, retention_days: int, ahead_days: int) -> Report:
     # Sign-in leftovers: finished or abandoned device codes and provider sign-ins.
     await queries.prune_device_authorizations(conn)
     await queries.prune_sso_states(conn)
+    report.purged = await trash.purge(conn, now)
     if report.partitions_created or report.partitions_dropped or report.rows_deleted:
         log.info(
             "maintenance: %d partitions created, %d dropped (%s), %d old events deleted",

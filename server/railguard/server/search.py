@@ -26,9 +26,10 @@ from railguard.server.db import Executor, fetch_all, queries
 from railguard.server.errors import BadRequest, Invalid
 from railguard.server.incidents import in_utc
 
-Sort = Literal["last_seen", "first_seen", "events"]
+Sort = Literal["last_seen", "first_seen", "events", "users"]
 SORTS: dict[str, str] = {"last_seen": "last_seen", "first_seen": "first_seen",
-                         "events": "event_count"}  # fmt: skip
+                         "events": "event_count", "users": "user_count"}  # fmt: skip
+_COUNTED = ("events", "users")
 STATUSES = ("open", "acknowledged", "resolved", "ignored")
 LEVELS = ("fatal", "error", "warning", "info", "debug")
 
@@ -95,7 +96,7 @@ def decode_cursor(cursor: str, sort: Sort) -> tuple[Any, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, ident = orjson.loads(raw)
         ident = int(ident)
-        parsed: Any = int(value) if sort == "events" else datetime.fromisoformat(value)
+        parsed: Any = int(value) if sort in _COUNTED else datetime.fromisoformat(value)
     except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
         raise BadRequest("The cursor is not valid.", code="invalid_cursor") from exc
     if isinstance(parsed, datetime) and parsed.tzinfo is None or not 0 <= ident < 2**63:
@@ -117,7 +118,8 @@ def where_clause(f: Filters, args: list[Any], *, with_status: bool = True) -> st
         args.append(value)
         return f"${len(args)}"
 
-    parts: list[str] = []
+    # Merged incidents show through their target; deleted ones wait in the trash.
+    parts: list[str] = ["i.merged_into IS NULL", "i.deleted_at IS NULL"]
     if with_status:
         parts.append(f"i.status = ANY ({arg(list(f.statuses))}::text[])")
     if f.q:
@@ -137,7 +139,7 @@ def where_clause(f: Filters, args: list[Any], *, with_status: bool = True) -> st
         parts.append(f"i.first_seen >= {arg(f.first_seen_after)}")
     if f.last_seen_after:
         parts.append(f"i.last_seen >= {arg(f.last_seen_after)}")
-    return " AND ".join(parts) if parts else "TRUE"
+    return " AND ".join(parts)
 
 
 def _scope(project_ids: list[int], args: list[Any]) -> str:

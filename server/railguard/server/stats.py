@@ -39,11 +39,13 @@ def _by_key(rows: list[Any]) -> dict[str, int]:
 
 
 async def incident_stats(db: Executor, incident_id: int) -> w.IncidentStats:
-    """Charts and breakdowns of one incident (the caller has checked it may be seen)."""
-    daily = await daily_counts(db, [incident_id])
+    """Charts and breakdowns of one incident with those merged into it (the caller has
+    checked it may be seen)."""
+    merged = [r["id"] for r in await fetch_all(queries.merged_ids(db, incident_id=incident_id))]
+    daily = await daily_counts(db, [incident_id, *merged])
     return w.IncidentStats(
         hourly=await hourly_counts(db, incident_id),
-        daily=daily[incident_id],
+        daily=[sum(day) for day in zip(*daily.values(), strict=True)],
         environments=_by_key(
             await fetch_all(
                 queries.environment_breakdown(db, incident_id=incident_id, top=_BREAKDOWN_LIMIT)

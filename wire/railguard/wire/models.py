@@ -301,6 +301,13 @@ class Incident(Response):
     regression_count: int = 0
     time_to_resolve: float | None = None
     assignee_id: int | None = Field(default=None, description="The member triaging it.")
+    user_count: int = Field(default=0, description="Distinct users its events named.")
+    merged_into: int | None = Field(default=None, description="The incident shown in its place.")
+    hidden: bool = Field(
+        default=False,
+        description="Merged into another or in the trash: clients stop showing it (the live "
+        "feed announces this change like any other).",
+    )
     change_seq: int
     change_kind: ChangeKind
     url: str = Field(description="Where a person can read the incident.")

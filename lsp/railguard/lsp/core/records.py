@@ -33,7 +33,10 @@ SHOWN_STATUSES = ("open", "acknowledged")
 
 
 def is_shown(incident: Incident) -> bool:
-    """Open or acknowledged, or resolved at a commit no known deploy contains yet."""
+    """Open or acknowledged, or resolved at a commit no known deploy contains yet; never one
+    merged into another or in the trash (`hidden`)."""
+    if incident.hidden:
+        return False
     if incident.status in SHOWN_STATUSES:
         return True
     fix = incident.fix

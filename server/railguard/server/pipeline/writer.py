@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from railguard.server.db import DATABASE_DOWN, Executor, fetch_all, queries
+from railguard.server.pipeline import curation
 from railguard.server.pipeline.batch import (
     Submission,
     aggregate,
@@ -170,8 +171,9 @@ class EventWriter:
                 if fresh_subs:
                     fresh_subs = await _map_release_commits(conn, fresh_subs)
                     await queries.lock_change_feed(conn)
+                    groups = aggregate(fresh_subs)
                     rows = await fetch_all(
-                        queries.upsert_incidents(conn, **incident_columns(aggregate(fresh_subs)))
+                        queries.upsert_incidents(conn, **incident_columns(groups))
                     )
                     for r in rows:
                         incident_ids[(r["project_id"], r["grouping_version"], r["fingerprint"])] = (
@@ -184,6 +186,8 @@ class EventWriter:
                         await queries.decide_incident_alerts(conn, incident_ids=alerting)
                     await queries.insert_events(conn, **event_columns(fresh_subs, incident_ids))
                     await count_usage(conn, fresh_subs)
+                    seq = await curation.after_write(conn, rows, groups, fresh_subs, incident_ids)
+                    max_seq = max(max_seq, seq or 0)
                     await queries.notify_changes(conn, seq=str(max_seq))
                 usage: dict[int, int] = {}
                 for sub in subs:

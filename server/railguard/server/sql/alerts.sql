@@ -9,6 +9,8 @@ WITH decided AS (
     JOIN alert_rules r ON r.project_id = i.project_id AND r.enabled AND r.kind = i.change_kind
     WHERE i.id = ANY (:incident_ids::bigint[])
       AND i.change_kind IN ('new', 'regressed')
+      -- Merged into another or in the trash: people chose not to see it (docs/WEB.md#merge).
+      AND i.merged_into IS NULL AND i.deleted_at IS NULL
       AND (cardinality(r.environments) = 0 OR r.environments && i.environments)
       AND (cardinality(r.levels) = 0 OR i.level = ANY (r.levels))
       AND (r.path_prefix IS NULL OR starts_with(coalesce(i.frame_path, ''), r.path_prefix))

@@ -82,7 +82,7 @@ ON CONFLICT (project_id, grouping_version, fingerprint) DO UPDATE SET
                                             i.resolved_commit) IS NULL))),
     change_seq = nextval('incident_change_seq'),
     updated_at = now()
-RETURNING id, project_id, grouping_version, fingerprint, change_seq, change_kind;
+RETURNING id, project_id, grouping_version, fingerprint, change_seq, change_kind, merged_into;
 
 -- name: insert_events!
 INSERT INTO events (event_id, project_id, incident_id, received_at, occurred_at, level, error_type,

@@ -17,9 +17,10 @@ LIMIT :limit;
 SELECT coalesce(max(change_seq), 0) FROM incidents;
 
 -- name: list_incidents
--- A project's incidents, newest activity first, with optional filters and a keyset cursor.
+-- A project's incidents, newest activity first, with optional filters and a keyset cursor
+-- (merged and deleted ones are hidden).
 SELECT i.* FROM incidents i
-WHERE i.project_id = :project_id
+WHERE i.project_id = :project_id AND i.merged_into IS NULL AND i.deleted_at IS NULL
   AND (:statuses::text[] IS NULL OR i.status = ANY (:statuses))
   AND (:path::text IS NULL OR i.frame_path = :path
        -- ends with "/<path>": a range on the reversed path, so the rpath index serves it
@@ -34,11 +35,11 @@ ORDER BY i.last_seen DESC, i.id DESC
 LIMIT :limit;
 
 -- name: get_incident_for_user^
--- An incident, only if the user is a member of its live project.
+-- An incident, only if the user is a member of its live project and it is not in the trash.
 SELECT i.* FROM incidents i
 JOIN projects p ON p.id = i.project_id AND p.deleted_at IS NULL
 JOIN project_members m ON m.project_id = i.project_id AND m.user_id = :user_id
-WHERE i.id = :incident_id;
+WHERE i.id = :incident_id AND i.deleted_at IS NULL;
 
 -- name: recent_events
 SELECT event_id, received_at, occurred_at, level, message, commit_sha, commit_source,

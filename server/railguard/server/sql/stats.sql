@@ -15,7 +15,8 @@ SELECT floor(extract(epoch FROM date_trunc('hour', now()) - date_trunc('hour', r
              / 3600)::int AS age,
        count(*) AS n
   FROM events
- WHERE incident_id = :incident_id
+ WHERE incident_id IN (SELECT :incident_id::bigint UNION ALL
+                       SELECT id FROM incidents WHERE merged_into = :incident_id)
    AND received_at >= date_trunc('hour', now()) - make_interval(hours => :hours - 1)
  GROUP BY 1;
 
@@ -23,12 +24,14 @@ SELECT floor(extract(epoch FROM date_trunc('hour', now()) - date_trunc('hour', r
 -- An incident's events by environment, largest first.
 SELECT coalesce(environment, '') AS k, count(*) AS n
   FROM events
- WHERE incident_id = :incident_id
+ WHERE incident_id IN (SELECT :incident_id::bigint UNION ALL
+                       SELECT id FROM incidents WHERE merged_into = :incident_id)
  GROUP BY 1 ORDER BY n DESC, k LIMIT :top;
 
 -- name: release_breakdown
 -- An incident's events by release, largest first.
 SELECT coalesce(release, '') AS k, count(*) AS n
   FROM events
- WHERE incident_id = :incident_id
+ WHERE incident_id IN (SELECT :incident_id::bigint UNION ALL
+                       SELECT id FROM incidents WHERE merged_into = :incident_id)
  GROUP BY 1 ORDER BY n DESC, k LIMIT :top;

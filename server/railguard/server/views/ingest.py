@@ -98,7 +98,7 @@ async def _key_for(request: web.Request, public_key: str, project_id: int | None
     if info.revoked:
         raise Forbidden("key revoked")
     if info.project_deleted:
-        raise Forbidden("project disabled")
+        raise Forbidden("project deleted: restore it from the trash to accept events")
     try:
         await request.app[QUOTAS].check(info.project_id)
     except OverQuota as exc:

@@ -131,7 +131,7 @@ _SEARCH = (
     QueryParam("level", "fatal, error, warning, info or debug."),
     QueryParam("first_seen", "First seen at or after this ISO 8601 date or time."),
     QueryParam("last_seen", "Last seen at or after this ISO 8601 date or time."),
-    QueryParam("sort", "last_seen (default), first_seen or events; always descending."),
+    QueryParam("sort", "last_seen (default), first_seen, events or users; always descending."),
     QueryParam("cursor", "The next_cursor of the previous page (same filters and sort)."),
     QueryParam("limit", "Page size, 1 to 500 (default 50).", type="integer"),
 )  # fmt: skip

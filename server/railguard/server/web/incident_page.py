@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from railguard.server import events, incidents, projects, stats, triage
+from railguard.server import events, incidents, merges, projects, similar, stats, triage
 from railguard.server.db import queries
 from railguard.server.errors import Invalid
 from railguard.server.http import int_param
@@ -19,6 +19,8 @@ from railguard.server.web import guard, links
 from railguard.server.web.charts import bar_chart
 
 EVENTS_PER_PAGE = 20
+_ACTIVITY_WORDS = {"merged": "merged this into", "merged_in": "merged in",
+                   "unmerged": "unmerged this from", "unmerged_out": "unmerged"}  # fmt: skip
 _PAYLOAD_SECTIONS = ("request", "user", "tags", "contexts", "breadcrumbs", "extra")
 
 
@@ -90,6 +92,12 @@ async def incident_page(request: web.Request) -> web.StreamResponse:
                                                 incident_id=incident_id),
          "activity": await triage.list_activity(pool, user_id=session.user_id,
                                                 incident_id=incident_id),
+         "merged": await merges.merged_sources(pool, user_id=session.user_id,
+                                               incident_id=incident_id),
+         "similar": [] if row["merged_into"] else await similar.similar_incidents(
+             pool, user_id=session.user_id, incident_id=incident_id,
+             public_base=request.app[SETTINGS].public_base),
+         "activity_words": _ACTIVITY_WORDS, "activity_links": _ACTIVITY_WORDS,
          "vscode_url": links.vscode_url(project["repository"], path, line, incident_id)
          if project and path else None,
          "neovim_command": links.neovim_command(path, line, incident_id) if path else None},

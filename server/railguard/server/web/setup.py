@@ -10,6 +10,7 @@ import jinja2
 from aiohttp import web
 
 from railguard.server.web import (
+<<<<<<< HEAD
     access_pages,
     account_pages,
     alert_pages,
@@ -23,6 +24,14 @@ from railguard.server.web import (
     project_pages,
     sso_pages,
     telemetry_pages,
+=======
+    account_pages,
+    curation_pages,
+    guard,
+    incident_lists,
+    incident_page,
+    project_pages,
+>>>>>>> h-web2
 )
 
 _HERE = Path(__file__).parent
@@ -47,6 +56,7 @@ def setup_web(app: web.Application) -> None:
         auto_reload=False,  # templates ship with the package; no stat() per render
     )
     env.filters["ago"] = _ago
+<<<<<<< HEAD
     device_pages.setup(app)
     sso_pages.setup(app)
     access_pages.setup(app)
@@ -55,6 +65,9 @@ def setup_web(app: web.Application) -> None:
         performance_pages, telemetry_pages, org_pages, device_pages, sso_pages, access_pages,
     )  # fmt: skip
     for module in page_modules:
+=======
+    for module in (account_pages, project_pages, incident_lists, incident_page, curation_pages):
+>>>>>>> h-web2
         for method, path, handler in module.ROUTES:
             app.router.add_route(method, path, guard.page(handler))
     app.router.add_static("/static/", _HERE / "static", name="static")

@@ -1,0 +1,11 @@
+DROP INDEX projects_deleted_idx;
+DROP TABLE incident_users;
+DROP TABLE incident_merges;
+DROP INDEX incidents_project_users_idx;
+DROP INDEX incidents_deleted_idx;
+DROP INDEX incidents_merged_into_idx;
+ALTER TABLE incidents DROP COLUMN similarity_vector;
+ALTER TABLE incidents DROP COLUMN user_count;
+ALTER TABLE incidents DROP COLUMN deleted_by;
+ALTER TABLE incidents DROP COLUMN deleted_at;
+ALTER TABLE incidents DROP COLUMN merged_into;
