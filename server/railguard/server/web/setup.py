@@ -10,10 +10,10 @@ import jinja2
 from aiohttp import web
 
 from railguard.server.web import (
-<<<<<<< HEAD
     access_pages,
     account_pages,
     alert_pages,
+    curation_pages,
     device_pages,
     guard,
     incident_lists,
@@ -24,14 +24,6 @@ from railguard.server.web import (
     project_pages,
     sso_pages,
     telemetry_pages,
-=======
-    account_pages,
-    curation_pages,
-    guard,
-    incident_lists,
-    incident_page,
-    project_pages,
->>>>>>> h-web2
 )
 
 _HERE = Path(__file__).parent
@@ -56,18 +48,15 @@ def setup_web(app: web.Application) -> None:
         auto_reload=False,  # templates ship with the package; no stat() per render
     )
     env.filters["ago"] = _ago
-<<<<<<< HEAD
     device_pages.setup(app)
     sso_pages.setup(app)
     access_pages.setup(app)
     page_modules = (
         account_pages, project_pages, incident_lists, incident_page, monitor_pages, alert_pages,
         performance_pages, telemetry_pages, org_pages, device_pages, sso_pages, access_pages,
+        curation_pages,
     )  # fmt: skip
     for module in page_modules:
-=======
-    for module in (account_pages, project_pages, incident_lists, incident_page, curation_pages):
->>>>>>> h-web2
         for method, path, handler in module.ROUTES:
             app.router.add_route(method, path, guard.page(handler))
     app.router.add_static("/static/", _HERE / "static", name="static")
