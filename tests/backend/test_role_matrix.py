@@ -34,10 +34,12 @@ PERSONAL = {
     # sentry-cli's organisation-level upload API: the slug is ignored, chunks belong to the
     # caller, and assembling checks the admin role on each named project (tests/ingest_e2e).
     "sentry_cli_chunk_options", "sentry_cli_upload_chunks", "sentry_cli_assemble_bundle",
+    "list_trash",  # what the caller may restore, across their organisations
 }  # fmt: skip
 MEMBER = {
     "resolve_incident", "acknowledge_incident", "ignore_incident", "reopen_incident",
     "bulk_incident_action", "assign_incident", "add_comment", "acknowledge_outage",
+    "merge_incidents", "unmerge_incident",
 }  # fmt: skip
 # Personal settings inside a project: a viewer may keep their own alert preferences.
 VIEWER_WRITES = {"put_alert_preferences", "send_test_alert"}
@@ -121,6 +123,18 @@ async def _build(client: Client, api: Api, database_url: str, targets: list[Acco
             break
         await asyncio.sleep(0.05)
     iid = org.ids["incident_id"] = page["items"][0]["id"]
+    other = {"error_type": "LookupError", "message": "elsewhere", "frames": [frame]}
+    resp = await client.post(
+        "/api/v1/events", json=other,
+        headers={"X-Railguard-Key": project["ingest_key"]["public_key"]},
+    )  # fmt: skip
+    await _ok(resp, 201)
+    for _ in range(200):
+        page = await _ok(await client.get(p + "/incidents", headers=h))
+        if len(page["items"]) == 2:
+            break
+        await asyncio.sleep(0.05)
+    org.ids["incident2_id"] = next(i["id"] for i in page["items"] if i["id"] != iid)
     events = await _ok(await client.get(f"/api/v1/incidents/{iid}/events", headers=h))
     org.event = events["items"][0]["event_id"]
     org.trace = await _telemetry(client, project, p, h)
@@ -180,6 +194,7 @@ def _body(name: str, org: Org) -> Any:
         "bulk_incident_action": {"incident_ids": [org.ids["incident_id"]],
                                  "action": "acknowledge"},
         "assign_incident": {"assignee_id": None},
+        "merge_incidents": {"incident_ids": [org.ids["incident2_id"]]},
         "add_comment": {"body": "seen"},
         "create_alert_rule": {"name": "r2", "kind": "new"},
         "update_alert_rule": {"name": "r3", "kind": "new"},
@@ -202,6 +217,8 @@ def _path(path: str, org: Org, name: str, user_id: int) -> str:
     values: dict[str, object] = {**org.ids, "event": org.event, "trace": org.trace}
     if name in {"remove_member", "remove_org_member", "change_member_role"}:
         values["user_id"] = user_id
+    if name == "unmerge_incident":  # the one merged into the other by `merge_incidents`
+        values["incident_id"] = org.ids["incident2_id"]
     query = {
         "route_detail": "?route=GET%20/x", "release_health_hours": "?release=1.0",
         "delete_source_files": "?release=1.0",
@@ -210,7 +227,9 @@ def _path(path: str, org: Org, name: str, user_id: int) -> str:
 
 
 SCOPED = [e for e in all_endpoints() if e.authenticated and e.name not in PERSONAL]
-SCOPED.sort(key=lambda e: (e.name == LAST, e.method == "DELETE"))
+# Deletes after everything else; a restore right after what it restores; the project last.
+_RANK = {"restore_incident": 2, LAST: 3, "restore_project": 4}
+SCOPED.sort(key=lambda e: _RANK.get(e.name, 1 if e.method == "DELETE" else 0))
 
 
 def test_every_authenticated_endpoint_is_classified() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from railguard.server import triage
+from railguard.server import roles, triage
 from railguard.server.db import fetch_all, queries
 from railguard.server.errors import Conflict, Invalid, NotFound
 from railguard.wire import curation as wc
@@ -36,6 +36,7 @@ async def merge(
     async with pool.acquire() as conn, conn.transaction():
         for incident_id in [target_id, *sources]:
             await triage.visible_incident(conn, user_id=user_id, incident_id=incident_id)
+        await roles.require_incident_role(conn, user_id=user_id, incident_id=target_id)
         await queries.lock_change_feed(conn)
         await queries.lock_incidents(conn, ids=[target_id, *sources])
         state = {r["id"]: r for r in await fetch_all(
@@ -74,6 +75,7 @@ async def unmerge(pool: asyncpg.Pool, *, user_id: int, incident_id: int) -> int:
     """Show a merged incident on its own again; returns its former target's id."""
     async with pool.acquire() as conn, conn.transaction():
         row = await triage.visible_incident(conn, user_id=user_id, incident_id=incident_id)
+        await roles.require_incident_role(conn, user_id=user_id, incident_id=incident_id)
         if row["merged_into"] is None:
             raise Conflict(f"Incident {incident_id} is not merged.", code="not_merged")
         await queries.lock_change_feed(conn)

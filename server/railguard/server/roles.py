@@ -34,6 +34,17 @@ async def require_incident_role(
     return found
 
 
+async def require_project_role_any(
+    db: Executor, *, user_id: int, project_id: int, role: str = "admin"
+) -> None:
+    """Like `require_incident_role` for a project that may be in the trash."""
+    found: str | None = await queries.project_role_any(db, project_id=project_id, user_id=user_id)
+    if found is None:
+        raise NotFound("No such project.")
+    if not at_least(found, role):
+        raise _refuse(role)
+
+
 async def refuse_incident_viewers(db: Executor, *, user_id: int, incident_ids: list[int]) -> None:
     """403 when the caller only views the project of any of these incidents."""
     if await queries.viewer_of_any_incident(db, incident_ids=incident_ids, user_id=user_id):

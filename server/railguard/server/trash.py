@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from railguard.server import incidents, triage
+from railguard.server import incidents, roles, triage
 from railguard.server.db import Executor, fetch_all, queries
 from railguard.server.errors import Conflict, NotFound
 from railguard.wire import curation as wc
@@ -28,6 +28,8 @@ PURGE_BATCH = 100
 async def delete_incident(pool: asyncpg.Pool, *, user_id: int, incident_id: int) -> None:
     async with pool.acquire() as conn, conn.transaction():
         await triage.visible_incident(conn, user_id=user_id, incident_id=incident_id)
+        await roles.require_incident_role(conn, user_id=user_id, incident_id=incident_id,
+                                          role="admin")  # fmt: skip
         await queries.lock_change_feed(conn)
         row = await queries.trash_incident(conn, incident_id=incident_id, user_id=user_id)
         await queries.record_activity(conn, incident_id=incident_id, actor_id=user_id,
@@ -37,6 +39,8 @@ async def delete_incident(pool: asyncpg.Pool, *, user_id: int, incident_id: int)
 
 async def restore_incident(pool: asyncpg.Pool, *, user_id: int, incident_id: int) -> None:
     async with pool.acquire() as conn, conn.transaction():
+        await roles.require_incident_role(conn, user_id=user_id, incident_id=incident_id,
+                                          role="admin")  # fmt: skip
         await queries.lock_change_feed(conn)
         row = await queries.restore_incident(conn, incident_id=incident_id, user_id=user_id)
         if row is None:
@@ -47,6 +51,7 @@ async def restore_incident(pool: asyncpg.Pool, *, user_id: int, incident_id: int
 
 
 async def restore_project(db: Executor, *, user_id: int, project_id: int) -> None:
+    await roles.require_project_role_any(db, user_id=user_id, project_id=project_id)
     try:
         row = await queries.restore_project(db, project_id=project_id, user_id=user_id)
     except asyncpg.UniqueViolationError as exc:

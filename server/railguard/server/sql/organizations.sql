@@ -128,3 +128,9 @@ SELECT EXISTS (
      WHERE lower(email) = lower(:email) AND accepted_at IS NULL AND revoked_at IS NULL
        AND expires_at > now()
 );
+
+-- name: project_role_any$
+-- The caller's organisation role for a project, live or in the trash (no row: not theirs).
+SELECT m.role FROM projects p
+  JOIN organization_members m ON m.organization_id = p.organization_id AND m.user_id = :user_id
+ WHERE p.id = :project_id;
