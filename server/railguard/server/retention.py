@@ -46,6 +46,7 @@ class Report:
     rows_deleted: int = 0
     login_failures_pruned: int = 0
     purged: int = 0
+    source_blobs_collected: int = 0
 
 
 def partition_end(name: str) -> datetime | None:
@@ -128,6 +129,7 @@ async def _pass(conn: Executor, retention_days: int, ahead_days: int) -> Report:
     await queries.prune_device_authorizations(conn)
     await queries.prune_sso_states(conn)
     report.purged = await trash.purge(conn, now)
+    report.source_blobs_collected = await _collect_source_blobs(conn)
     if report.partitions_created or report.partitions_dropped or report.rows_deleted:
         log.info(
             "maintenance: %d partitions created, %d dropped (%s), %d old events deleted",
@@ -135,6 +137,17 @@ async def _pass(conn: Executor, retention_days: int, ahead_days: int) -> Report:
             ", ".join(report.partitions_dropped) or "none", report.rows_deleted,
         )  # fmt: skip
     return report
+
+
+async def _collect_source_blobs(conn: Executor) -> int:
+    """Source map contents no file names any more (their release or project went, a trashed
+    project was purged), and sentry-cli chunks never assembled (docs/source-maps.md)."""
+    await queries.prune_upload_chunks(conn)
+    try:
+        count: int = await queries.collect_source_blobs(conn)
+    except asyncpg.ForeignKeyViolationError:  # an upload named one meanwhile: the next pass
+        return 0
+    return count
 
 
 @contextlib.asynccontextmanager

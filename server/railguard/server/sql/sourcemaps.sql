@@ -75,3 +75,7 @@ SELECT sha1 FROM upload_chunks WHERE user_id = :user_id AND sha1 = ANY(:sha1s::b
 -- The assembled chunks, and any older than a day (an upload that never assembled).
 DELETE FROM upload_chunks
 WHERE (user_id = :user_id AND sha1 = ANY(:sha1s::bytea[])) OR created_at < now() - interval '1 day';
+
+-- name: prune_upload_chunks!
+-- Chunks of an upload that never assembled.
+DELETE FROM upload_chunks WHERE created_at < now() - interval '1 day';
