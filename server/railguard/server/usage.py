@@ -1,8 +1,9 @@
 """Usage per organisation and month, and the optional monthly event quota.
 
-The ingest writer counts the events it stores in its own transaction (`count`), so usage is
-exactly what was stored. The quota (NULL: unlimited, the self-hosted default) is enforced at
-ingest by `pipeline/quota.py`; the owners and admins set it here. docs/accounts.md.
+The ingest writers count what they store in their own transactions (`count` for events,
+`count_telemetry` for spans and log records), so usage is exactly what was stored. The quota
+(NULL: unlimited, the self-hosted default) is enforced at ingest by `pipeline/quota.py`; the
+owners and admins set it here. docs/accounts.md.
 """
 
 from __future__ import annotations
@@ -26,6 +27,20 @@ async def count(conn: Executor, stored: Iterable[Submission]) -> None:
         await queries.count_usage(
             conn, project_ids=list(per_project), counts=list(per_project.values())
         )
+
+
+async def count_telemetry(
+    conn: Executor, *, spans: Counter[int] | None = None, logs: Counter[int] | None = None
+) -> None:
+    """Add stored spans (transactions included) and log records, per project, to their
+    organisations' current month (in the caller's transaction)."""
+    spans, logs = spans or Counter(), logs or Counter()
+    projects = sorted(set(spans) | set(logs))
+    if projects:
+        await queries.count_telemetry_usage(
+            conn, project_ids=projects, spans=[spans[p] for p in projects],
+            logs=[logs[p] for p in projects],
+        )  # fmt: skip
 
 
 async def report(db: Executor, organization_id: int) -> o.Usage:

@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
+from railguard.server import usage
 from railguard.server.db import DATABASE_DOWN, dumps_json, queries
 from railguard.server.logs.records import LogRecord
 
@@ -171,6 +173,7 @@ class TelemetryWriter:
                 cols = log_columns(batches)
                 if cols["bodies"]:
                     await queries.insert_logs(conn, **cols)
+                    await usage.count_telemetry(conn, logs=Counter(cols["project_ids"]))
                 discards = discard_columns(batches)
                 if discards["quantities"]:
                     await queries.count_discarded(conn, **discards)

@@ -53,3 +53,15 @@ SELECT c.kind, c.url, c.secret FROM alert_channels c
   JOIN projects p ON p.id = c.project_id AND p.deleted_at IS NULL
  WHERE p.organization_id = :organization_id AND c.enabled AND c.kind <> 'email'
  ORDER BY c.id;
+
+-- name: count_telemetry_usage!
+-- Stored spans (transactions included) and log records per project, added to their
+-- organisations' current month; same row order as `count_usage`.
+INSERT INTO usage (organization_id, month, spans, logs)
+SELECT p.organization_id, date_trunc('month', now() AT TIME ZONE 'UTC')::date, sum(u.s), sum(u.l)
+  FROM unnest(:project_ids::bigint[], :spans::bigint[], :logs::bigint[]) AS u(id, s, l)
+  JOIN projects p ON p.id = u.id
+ GROUP BY p.organization_id
+ ORDER BY p.organization_id
+ON CONFLICT (organization_id, month) DO UPDATE
+   SET spans = usage.spans + EXCLUDED.spans, logs = usage.logs + EXCLUDED.logs;

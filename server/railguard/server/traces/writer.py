@@ -8,9 +8,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 
 import asyncpg
 
+from railguard.server import usage
 from railguard.server.db import DATABASE_DOWN, Executor, queries
 from railguard.server.pipeline.writer import EventRejected, WriterOverloaded, WriterUnavailable
 from railguard.server.traces import ids
@@ -130,8 +132,12 @@ class TraceWriter:
                 ]
                 fresh = fresh_transactions(subs, stored)
                 orphans = [(sub.project_id, span) for sub in subs for span in sub.orphans]
+                spans: Counter[int] = Counter(project_id for project_id, _ in fresh)
                 if any(tx.spans for _, tx in fresh) or orphans:
-                    await queries.insert_spans(conn, **span_columns(fresh, orphans))
+                    columns = span_columns(fresh, orphans)
+                    await queries.insert_spans(conn, **columns)
+                    spans.update(columns["project_ids"])
+                await usage.count_telemetry(conn, spans=spans)
                 if fresh:
                     await queries.upsert_route_stats(conn, **route_stat_columns(fresh))
                     groups = span_stat_columns(fresh)
